@@ -1,0 +1,70 @@
+# Civitas — the two commands: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: run test install install-dev assets lint migrate demo bench lock clean ci
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.base-installed: requirements/base.txt | $(BIN)/python
+	$(PIP) install -r requirements/base.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements/dev.txt $(VENV)/.base-installed
+	$(PIP) install -r requirements/dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/vendor/.copied: node_modules/.installed scripts/vendor_static.py
+	$(BIN)/python scripts/vendor_static.py
+	touch $@
+
+install: $(VENV)/.base-installed
+install-dev: $(VENV)/.dev-installed
+assets: $(VENV)/.base-installed static/vendor/.copied
+
+## make run: install, migrate SQLite (or DATABASE_URL), load demo data, start web + worker + scheduler.
+run: export DEBUG ?= 1
+run: assets
+	$(MANAGE) collectstatic --noinput -v0
+	$(MANAGE) migrate --noinput -v0
+	$(MANAGE) seed_demo
+	@echo ""
+	@echo "  Civitas is starting on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
+	@echo "  Press Ctrl-C to stop web, worker and scheduler."
+	@echo ""
+	WEB_PORT=$(PORT) $(BIN)/honcho start --no-prefix -f Procfile 2>&1 || test $$? -eq 130
+
+## make test: install test tools, then ruff, import-linter, makemigrations --check and pytest.
+test: export CIVITAS_TESTING = 1
+test: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(MANAGE) makemigrations --check --dry-run
+	$(BIN)/python scripts/run_pytest.py $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: export DEBUG ?= 1
+bench: $(VENV)/.dev-installed
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+lock: | $(BIN)/python
+	$(PIP) install uv
+	$(BIN)/uv pip compile --python-version 3.11 -q requirements/base.in -o requirements/base.txt
+	$(BIN)/uv pip compile --python-version 3.11 -q requirements/dev.in -o requirements/dev.txt
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles static/vendor

@@ -1,0 +1,106 @@
+"""The one permission map: every action a user can take, and the roles that may take it.
+
+Roles are held per department (or organisation-wide when the membership names no
+department). `departments_for()` gives selectors the set of departments a user may act in
+for an action, so scoping happens in SQL. Interfaces (console, API, portal) map their
+routes and operations onto these action names; a test fails when a route is not mapped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from civitas.accounts.roles import Role
+from civitas.core.errors import NotFound, PermissionDenied
+
+R = Role
+CASE_WORKERS = frozenset({R.AGENT, R.CASEWORKER, R.FIELD_CREW, R.SUPERVISOR, R.DEPARTMENT_ADMIN})
+CASE_EDITORS = frozenset({R.AGENT, R.CASEWORKER, R.SUPERVISOR, R.DEPARTMENT_ADMIN})
+MANAGERS = frozenset({R.SUPERVISOR, R.DEPARTMENT_ADMIN})
+
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    # cases
+    "case.view": CASE_WORKERS | {R.AUDITOR},
+    "case.create": CASE_EDITORS,
+    "case.update": CASE_EDITORS,
+    "case.assign": CASE_EDITORS,
+    "case.transition": CASE_WORKERS,
+    "case.note": CASE_WORKERS,
+    "case.attach": CASE_WORKERS,
+    "case.link": CASE_EDITORS,
+    "case.merge": MANAGERS,
+    "case.reopen": CASE_EDITORS,
+    "case.import": frozenset({R.DEPARTMENT_ADMIN}),
+    # people
+    "person.view": CASE_EDITORS | {R.PRIVACY_OFFICER},
+    "person.create": CASE_EDITORS | {R.PRIVACY_OFFICER},
+    "person.update": CASE_EDITORS | {R.PRIVACY_OFFICER},
+    "person.merge": MANAGERS | {R.PRIVACY_OFFICER},
+    "person.consent": CASE_EDITORS | {R.PRIVACY_OFFICER},
+    # configuration
+    "catalog.view": CASE_WORKERS | {R.AUDITOR},
+    "catalog.manage": frozenset({R.DEPARTMENT_ADMIN}),
+    "accounts.manage": frozenset({R.DEPARTMENT_ADMIN}),
+    # trust
+    "audit.view": frozenset({R.AUDITOR, R.PRIVACY_OFFICER}),
+    "privacy.manage": frozenset({R.PRIVACY_OFFICER}),
+}
+
+ALL = None  # departments_for() result meaning "every department"
+
+
+def _memberships(user: Any) -> list[tuple[str, int | None]]:
+    cached = getattr(user, "_civitas_memberships", None)
+    if cached is None:
+        cached = list(user.memberships.values_list("role", "department_id"))
+        user._civitas_memberships = cached
+    return cached
+
+
+def clear_cache(user: Any) -> None:
+    if hasattr(user, "_civitas_memberships"):
+        del user._civitas_memberships
+
+
+def is_system_admin(user: Any) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return bool(user.is_superuser) or any(role == R.SYSTEM_ADMIN for role, _ in _memberships(user))
+
+
+def departments_for(user: Any, action: str) -> set[int] | None:
+    """Departments where `user` may take `action`: a set of ids, ALL (None), or an empty set."""
+    roles = PERMISSIONS.get(action)
+    if roles is None:
+        raise KeyError(f"unknown permission {action!r}: add it to civitas.accounts.permissions.PERMISSIONS")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    if is_system_admin(user):
+        return ALL
+    departments: set[int] = set()
+    for role, department_id in _memberships(user):
+        if role not in roles:
+            continue
+        if department_id is None:
+            return ALL
+        departments.add(department_id)
+    return departments
+
+
+def has_perm(user: Any, action: str, department_id: int | None = None) -> bool:
+    """True when `user` may take `action` (in `department_id` when given, anywhere otherwise)."""
+    allowed = departments_for(user, action)
+    if allowed is ALL:
+        return True
+    if department_id is None:
+        return bool(allowed)
+    return department_id in allowed
+
+
+def require(user: Any, action: str, department_id: int | None = None, *, hide: bool = False) -> None:
+    """Raise PermissionDenied (or NotFound when `hide`, so existence does not leak)."""
+    if has_perm(user, action, department_id):
+        return
+    if hide:
+        raise NotFound("Not found.")
+    raise PermissionDenied(f"You may not do this ({action}).")

@@ -1,0 +1,20 @@
+"""Per-request context (the request id) carried to services, audit rows and logs."""
+
+from __future__ import annotations
+
+import contextvars
+import uuid
+
+_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("civitas_request_id", default="")
+
+
+def get_request_id() -> str:
+    return _request_id.get()
+
+
+def set_request_id(value: str | None = None) -> contextvars.Token[str]:
+    return _request_id.set(value or uuid.uuid4().hex)
+
+
+def reset_request_id(token: contextvars.Token[str]) -> None:
+    _request_id.reset(token)

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.http import HttpRequest, JsonResponse
+from django.urls import path
+
+from civitas.portal import views as portal_views
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+admin.site.site_header = "Civitas administration"
+admin.site.site_title = "Civitas admin"
+
+urlpatterns = [
+    path("", portal_views.home, name="portal-home"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
