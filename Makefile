@@ -46,7 +46,7 @@ run: assets
 
 ## make test: install test tools, then ruff, import-linter, makemigrations --check and pytest.
 test: export CIVITAS_TESTING = 1
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed static/vendor/.copied
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports

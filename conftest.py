@@ -6,7 +6,7 @@ import os
 
 os.environ.setdefault("CIVITAS_TESTING", "1")
 
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture

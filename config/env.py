@@ -95,8 +95,12 @@ def database_config(url: str | None, base_dir: Path) -> dict[str, Any]:
 
 
 def _sqlite_config(config: dict[str, Any], url: str) -> dict[str, Any]:
-    if not config.get("NAME") or config["NAME"] == ":memory:" and "memory" not in url:
+    if not config.get("NAME") or (config["NAME"] == ":memory:" and "memory" not in url):
         raise ImproperlyConfigured("DATABASE_URL for SQLite needs a file path: 'sqlite:////abs/path.sqlite3'.")
+    # Tests use a file (not memory) so real worker processes can share the test database.
+    # The process id keeps concurrent test runs on one machine apart.
+    db_path = Path(config["NAME"])
+    config["TEST"] = {"NAME": str(db_path.with_name(f"test_{db_path.stem}_{os.getpid()}.sqlite3"))}
     config["CONN_MAX_AGE"] = 0
     config["CONN_HEALTH_CHECKS"] = False
     config["OPTIONS"] = {

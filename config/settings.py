@@ -7,6 +7,7 @@ Production checks (DEBUG off) run at start-up through Django's system checks
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -24,7 +25,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CIVITAS_VAR_DIR", str(BASE_DIR / "var")) or BASE_DIR / "var")
 
 DEBUG = env_bool("DEBUG", False)
-TESTING = env_bool("CIVITAS_TESTING", False)
+# pytest loads settings before any conftest can set the variable, so its presence counts too.
+TESTING = env_bool("CIVITAS_TESTING", False) or "pytest" in sys.modules
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:

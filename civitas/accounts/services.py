@@ -104,5 +104,6 @@ def _check_membership(*, role: str, department: Department | None, team: Team | 
     if team is not None and (department is None or team.department_id != department.pk):
         raise ValidationError("The team must belong to the membership's department.", field="team")
     if role in ORG_WIDE_ONLY and department is not None:
-        raise ValidationError("Auditors, privacy officers and system administrators act organisation-wide.", field="department")
-
+        raise ValidationError(
+            "Auditors, privacy officers and system administrators act organisation-wide.", field="department"
+        )

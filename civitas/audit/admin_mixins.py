@@ -31,13 +31,9 @@ class AuditedAdmin(admin.ModelAdmin):
         before = {name: _value(form.initial.get(name)) for name in form.changed_data} if change else {}
         super().save_model(request, obj, form, change)
         after = {name: _value(form.cleaned_data.get(name)) for name in form.changed_data}
-        changes = {
-            name: {"before": before.get(name), "after": after.get(name)} for name in form.changed_data
-        }
+        changes = {name: {"before": before.get(name), "after": after.get(name)} for name in form.changed_data}
         verb = "change" if change else "create"
-        audit_record(
-            actor=request.user, action=f"admin:{obj._meta.model_name}:{verb}", obj=obj, changes=changes
-        )
+        audit_record(actor=request.user, action=f"admin:{obj._meta.model_name}:{verb}", obj=obj, changes=changes)
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
         audit_record(actor=request.user, action=f"admin:{obj._meta.model_name}:delete", obj=obj)

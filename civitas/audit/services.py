@@ -42,9 +42,7 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[
     """The fields whose value changed, as {field: {"before": old, "after": new}}."""
     keys = sorted(set(before) | set(after))
     return {
-        key: {"before": before.get(key), "after": after.get(key)}
-        for key in keys
-        if before.get(key) != after.get(key)
+        key: {"before": before.get(key), "after": after.get(key)} for key in keys if before.get(key) != after.get(key)
     }
 
 

@@ -61,7 +61,9 @@ def verify_chain(result: VerifyResult) -> dict[int, str]:
         if seq != expected_seq:
             problem = f"row #{seq}: expected sequence number {expected_seq} (a row is missing or was inserted)"
         elif prev_hash != prev:
-            problem = f"row #{seq}: its previous-hash does not match row #{seq - 1} (rows deleted, inserted or reordered)"
+            problem = (
+                f"row #{seq}: its previous-hash does not match row #{seq - 1} (rows deleted, inserted or reordered)"
+            )
         else:
             computed = row_hash(
                 seq=seq,
@@ -105,7 +107,9 @@ def verify_checkpoints(result: VerifyResult, hashes: dict[int, str], *, last_seq
                 f"checkpoint at #{checkpoint.seq}: the chain now ends at #{last_seq} (rows deleted from the end)"
             )
         elif hashes.get(checkpoint.seq) != checkpoint.hash:
-            result.problems.append(f"checkpoint at #{checkpoint.seq}: row #{checkpoint.seq} no longer has the signed hash")
+            result.problems.append(
+                f"checkpoint at #{checkpoint.seq}: row #{checkpoint.seq} no longer has the signed hash"
+            )
 
 
 def verify_audit() -> VerifyResult:

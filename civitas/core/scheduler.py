@@ -74,4 +74,3 @@ def tick(*, worker: str, now: datetime | None = None) -> list[str]:
         started.append(job.name)
         logger.info("scheduler %s enqueued %s", worker, job.name)
     return started
-

@@ -33,7 +33,9 @@ def run_event_handler(*, handler_path: str, event: str, payload: dict, attempt: 
             logger.exception("event handler %s for %s failed for good after %s attempts", handler_path, event, attempt)
             raise
         delay = backoff_seconds(attempt)
-        logger.warning("event handler %s for %s failed (attempt %s); retrying in %ss", handler_path, event, attempt, delay)
+        logger.warning(
+            "event handler %s for %s failed (attempt %s); retrying in %ss", handler_path, event, attempt, delay
+        )
         run_event_handler.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
             handler_path=handler_path, event=event, payload=payload, attempt=attempt + 1
         )

@@ -1,0 +1,64 @@
+from django.contrib import admin
+
+from civitas.cases.models import Attachment, Case, CaseDailyStat, CaseLink, TimelineEntry
+
+
+class TimelineInline(admin.TabularInline):
+    model = TimelineEntry
+    extra = 0
+    fields = ["created_at", "kind", "is_public", "author", "body"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    fields = ["original_name", "content_type", "size", "is_public", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    """Read-only here: cases change through the services (console, API) so every change is audited."""
+
+    list_display = ["reference", "service_type", "department", "status", "priority", "channel", "created_at"]
+    list_filter = ["status", "priority", "channel", "department", "service_type__group"]
+    search_fields = ["reference", "source_id"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    list_select_related = ["service_type", "department"]
+    inlines = [TimelineInline, AttachmentInline]
+    exclude = ["tracking_token"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in Case._meta.fields if field.name != "tracking_token"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CaseLink)
+class CaseLinkAdmin(admin.ModelAdmin):
+    list_display = ["from_case", "kind", "to_case", "created_at"]
+    raw_id_fields = ["from_case", "to_case"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CaseDailyStat)
+class CaseDailyStatAdmin(admin.ModelAdmin):
+    list_display = ["day", "service_type", "department", "opened", "closed"]
+    list_filter = ["department"]
+    date_hierarchy = "day"

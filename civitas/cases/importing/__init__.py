@@ -1,0 +1,1 @@
+"""Bulk import of cases from other systems' exports (Boston 311 CSV first)."""

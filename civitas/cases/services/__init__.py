@@ -1,0 +1,28 @@
+"""Case services: every write to a case goes through one of these (web, API, tasks, commands)."""
+
+from civitas.cases.services.attachments import case_add_attachment
+from civitas.cases.services.create import case_create
+from civitas.cases.services.lifecycle import (
+    case_add_note,
+    case_assign,
+    case_follow,
+    case_reopen,
+    case_transition,
+    case_unfollow,
+    case_update,
+)
+from civitas.cases.services.links import case_link, case_merge
+
+__all__ = [
+    "case_add_attachment",
+    "case_add_note",
+    "case_assign",
+    "case_create",
+    "case_follow",
+    "case_link",
+    "case_merge",
+    "case_reopen",
+    "case_transition",
+    "case_unfollow",
+    "case_update",
+]
