@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "civitas.catalog",
     "civitas.cases",
     "civitas.portal",
+    "civitas.demo",
 ]
 
 MIDDLEWARE = [

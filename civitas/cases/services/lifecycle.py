@@ -285,3 +285,25 @@ def case_unfollow(*, actor: Any, case: Case, person: Person) -> bool:
         if deleted:
             audit_record(actor=actor, action="service:case:unfollow", obj=case, person_id=person.pk)
     return bool(deleted)
+
+
+def case_set_requester(*, actor: Any, case: Case, person: Person | None) -> Case:
+    """Record who asked for this case (the call-centre finds the caller after the fact), or clear it."""
+    require_case(actor, "case.update", case)
+    if person is not None and not person.is_active:
+        raise ValidationError("That person was merged into another record.", field="requester")
+    with transaction.atomic():
+        case = lock_case(case, version=None)
+        before = case.requester_id
+        case.requester = person
+        if before == case.requester_id:
+            return case
+        save_case(case, ["requester"])
+        audit_record(
+            actor=actor,
+            action="service:case:set_requester",
+            obj=case,
+            person_id=case.requester_id or before,
+            changes={"requester_id": {"before": before, "after": case.requester_id}},
+        )
+    return case
