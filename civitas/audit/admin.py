@@ -1,10 +1,13 @@
 from django.contrib import admin
 
+from civitas.accounts.admin_access import PermissionMapAdminMixin
 from civitas.audit.models import AuditCheckpoint, AuditEvent
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The audit trail is append-only: the admin can look, never add, change or delete."""
+class ReadOnlyAdmin(PermissionMapAdminMixin, admin.ModelAdmin):
+    """The audit trail is append-only: auditors can look; nobody can add, change or delete."""
+
+    view_action = "audit.view"
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

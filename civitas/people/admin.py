@@ -17,6 +17,8 @@ from django.db.models import Model, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse
 
+from civitas.accounts.admin_access import PermissionMapAdminMixin
+from civitas.accounts.permissions import has_perm
 from civitas.audit.admin_mixins import AuditedAdmin
 from civitas.audit.services import access_record, audit_record
 from civitas.core.errors import ValidationError as DomainValidationError
@@ -75,6 +77,18 @@ class ContactPointFormSet(BaseInlineFormSet):
 
 
 class ContactPointInline(admin.TabularInline):
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return has_perm(request.user, "person.view")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return has_perm(request.user, "person.update")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return has_perm(request.user, "person.update")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return has_perm(request.user, "person.update")
+
     model = ContactPoint
     form = ContactPointForm
     formset = ContactPointFormSet
@@ -84,6 +98,9 @@ class ContactPointInline(admin.TabularInline):
 
 
 class ConsentInline(admin.TabularInline):
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return has_perm(request.user, "person.view")
+
     """Consent is append-only history, recorded through `consent_record`: shown, never edited here."""
 
     model = Consent
@@ -103,7 +120,11 @@ class ConsentInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(AuditedAdmin):
+class PersonAdmin(PermissionMapAdminMixin, AuditedAdmin):
+    view_action = "person.view"
+    change_action = "person.update"
+    add_action = "person.create"
+
     list_display = ["__str__", "display_name", "preferred_language", "preferred_channel", "is_active", "created_at"]
     list_filter = ["preferred_language", "preferred_channel", "is_active"]
     search_fields = ["given_name", "family_name", "=contact_points__value"]

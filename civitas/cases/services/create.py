@@ -36,7 +36,7 @@ def resolve_service_type(value: ServiceType | str) -> ServiceType:
         service_type = value
     else:
         try:
-            service_type = service_type_by_code(str(value), include_private=True)
+            service_type = service_type_by_code(str(value), include_private=True, include_inactive=True)
         except NotFound:
             raise ValidationError(f"Unknown service type {value!r}.", field="service_type") from None
     if not service_type.is_active:

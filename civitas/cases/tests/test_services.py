@@ -242,3 +242,11 @@ def test_audit_chain_intact_after_a_day_of_work(make_case, caseworker, superviso
         case_add_note(actor=caseworker, case=case, body="done", public=True)
         case_transition(actor=caseworker, case=case, to_status="resolved")
     assert verify_audit().ok
+
+
+def test_inactive_service_type_is_refused_with_a_reason(make_case, service_type):
+    service_type.is_active = False
+    service_type.save()
+    with pytest.raises(ValidationError, match="not taking requests") as exc:
+        make_case(service_type="streetlight")
+    assert exc.value.field == "service_type"
