@@ -104,3 +104,13 @@ def require(user: Any, action: str, department_id: int | None = None, *, hide: b
     if hide:
         raise NotFound("Not found.")
     raise PermissionDenied(f"You may not do this ({action}).")
+
+
+# --- routes ------------------------------------------------------------------------------------
+# Every named URL outside the admin site maps to PUBLIC or to the action a view must `require`.
+# tests/test_route_permissions.py fails when a route is missing here.
+PUBLIC = "public"
+ROUTE_RULES: dict[str, str] = {
+    "portal-home": PUBLIC,
+    "healthz": PUBLIC,
+}
