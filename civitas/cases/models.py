@@ -36,7 +36,7 @@ class Case(models.Model):
     requester = models.ForeignKey(
         "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="requested_cases"
     )
-    followers = models.ManyToManyField(
+    followers = models.ManyToManyField(  # type: ignore[var-annotated]
         "people.Person", through="CaseFollower", related_name="followed_cases", blank=True
     )
     created_at = models.DateTimeField(default=timezone.now)

@@ -131,8 +131,8 @@ def service_types_for_staff(*, actor: Any, include_inactive: bool = False) -> Qu
         qs = qs.filter(department_id__in=allowed)
     if not include_inactive:
         qs = qs.filter(is_active=True)
-    qs = _with_metadata(qs).select_related("group", "department", "default_team")
-    return qs.order_by("department__name", "group__order", "group__code", "order", "code")
+    listed: QuerySet[ServiceType] = _with_metadata(qs).select_related("group", "department", "default_team")
+    return listed.order_by("department__name", "group__order", "group__code", "order", "code")
 
 
 def attributes_for(service_type: ServiceType) -> QuerySet[ServiceAttribute]:
@@ -204,6 +204,6 @@ def service_type_search(
     score: Any = Case(When(code__iexact=code, then=Value(WEIGHT_CODE)), default=Value(0), output_field=IntegerField())
     for token in tokens:
         score = score + _token_score(token, language)
-    qs = _with_metadata(qs).select_related("group").annotate(search_rank=score).filter(search_rank__gt=0)
-    ordered = qs.order_by("-search_rank", "group__order", "order", translated("name", language).asc(), "code")
+    ranked: Any = _with_metadata(qs).select_related("group").annotate(search_rank=score).filter(search_rank__gt=0)
+    ordered = ranked.order_by("-search_rank", "group__order", "order", translated("name", language).asc(), "code")
     return list(ordered[: max(1, limit)])

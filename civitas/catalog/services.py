@@ -411,7 +411,7 @@ def _snapshot(obj: Model, names: Iterable[str]) -> dict[str, Any]:
         if field.many_to_many:
             data[name] = sorted(getattr(obj, name).values_list("pk", flat=True)) if obj.pk else []
         elif field.is_relation:
-            data[name] = getattr(obj, field.attname)
+            data[name] = getattr(obj, field.attname)  # type: ignore[union-attr]
         else:
             data[name] = getattr(obj, name)
     return data

@@ -232,9 +232,10 @@ def _to_number(value: Any) -> int | float | None:
     if isinstance(value, float | Decimal):
         number = float(value)
     elif isinstance(value, str):
-        number = _parse_number(value.strip())
-        if number is None or isinstance(number, int):
-            return number
+        parsed = _parse_number(value.strip())
+        if parsed is None or isinstance(parsed, int):
+            return parsed
+        number = parsed
     else:
         return None
     return number if math.isfinite(number) else None

@@ -13,7 +13,8 @@ def production_settings(app_configs: Any, **kwargs: Any) -> list[Error | Warning
     if settings.DEBUG or getattr(settings, "TESTING", False):
         return []
     problems: list[Error | Warning] = []
-    if len(settings.SECRET_KEY) < 40 or settings.SECRET_KEY.startswith("insecure"):
+    key = settings.SECRET_KEY or ""
+    if len(key) < 40 or key.startswith("insecure"):
         problems.append(Error("SECRET_KEY is too short or a development value.", id="civitas.E001"))
     if not settings.ALLOWED_HOSTS:
         problems.append(

@@ -62,7 +62,7 @@ def references_to(model: type[models.Model]) -> list[Reference]:
         field = rel.field
         if not isinstance(field, models.ForeignKey) or _is_structural(field):
             continue
-        ref = Reference(model=rel.related_model, field=field)
+        ref = Reference(model=rel.related_model, field=field)  # type: ignore[arg-type]
         if ref.model._meta.managed and not ref.model._meta.proxy:
             found.setdefault(ref.label, ref)
     return [found[label] for label in sorted(found)]

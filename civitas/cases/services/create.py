@@ -128,7 +128,7 @@ def case_create(
     service_type = resolve_service_type(service_type)
     channel = clean_choice(channel, Channel, field="channel", default=Channel.WEB)
     _check_actor(actor, channel, service_type)
-    fields = {
+    fields: dict[str, Any] = {
         "description": clean_text(description, field="description", limit=MAX_DESCRIPTION),
         "title": clean_text(title, field="title", limit=MAX_TITLE),
         "address": clean_text(address, field="address", limit=300),

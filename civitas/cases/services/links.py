@@ -91,7 +91,8 @@ def _move_people(source: Case, target: Case) -> int:
     people = set(source.follower_links.values_list("person_id", flat=True))
     if source.requester_id:
         people.add(source.requester_id)
-    people.discard(target.requester_id)
+    if target.requester_id is not None:
+        people.discard(target.requester_id)
     existing = set(target.follower_links.values_list("person_id", flat=True))
     new = [CaseFollower(case=target, person_id=pk) for pk in sorted(people - existing)]
     CaseFollower.objects.bulk_create(new)
