@@ -52,9 +52,21 @@ ALL = None  # departments_for() result meaning "every department"
 def _memberships(user: Any) -> list[tuple[str, int | None]]:
     cached = getattr(user, "_civitas_memberships", None)
     if cached is None:
-        cached = list(user.memberships.values_list("role", "department_id"))
+        cached = _load_memberships(user.pk)
         user._civitas_memberships = cached
     return cached
+
+
+def _load_memberships(user_id: int) -> list[tuple[str, int | None]]:
+    """One plain query (this runs on every request that checks a permission)."""
+    from django.db import connection
+
+    from civitas.accounts.models import Membership
+
+    table = Membership._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT role, department_id FROM {table} WHERE user_id = %s", [user_id])  # noqa: S608
+        return [(str(role), department_id) for role, department_id in cursor.fetchall()]
 
 
 def clear_cache(user: Any) -> None:

@@ -27,6 +27,7 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,  # audit_actor_idx (actor, seq) serves lookups by actor
         related_name="+",
     )
     object_type = models.CharField(max_length=60, blank=True)

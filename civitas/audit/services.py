@@ -84,10 +84,10 @@ def audit_record_many(pending: Iterable[PendingEvent]) -> list[AuditEvent]:
     """Append several events at once (one lock, one INSERT) — used by bulk services."""
     items = list(pending)
     _check_actions(items)
-    with transaction.atomic():
+    # No savepoint: a failure here must roll back the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
         _lock_chain_head()
-        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-        seq, prev_hash = last if last else (0, GENESIS_HASH)
+        seq, prev_hash = _chain_head()
         now = timezone.now()
         request_id = get_request_id()
         rows = []
@@ -155,6 +155,13 @@ def _build_row(item: PendingEvent, *, seq: int, prev_hash: str, now: Any, reques
         prev_hash=prev_hash,
         hash=digest,
     )
+
+
+def _chain_head() -> tuple[int, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT seq, hash FROM {AuditEvent._meta.db_table} ORDER BY seq DESC LIMIT 1")  # noqa: S608
+        row = cursor.fetchone()
+    return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
 
 
 def _lock_chain_head() -> None:

@@ -15,13 +15,27 @@ from civitas.core.choices import Channel, Priority
 
 
 class Case(models.Model):
-    reference = models.CharField(max_length=24, unique=True)
-    tracking_token = models.CharField(max_length=64, unique=True, editable=False)
-    service_type = models.ForeignKey("catalog.ServiceType", on_delete=models.PROTECT, related_name="cases")
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="cases")
-    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
+    # Indexes: each write to a case maintains every one of them, so the foreign keys below that lead
+    # a composite index in Meta carry no index of their own, and the unique strings are constraints
+    # (on PostgreSQL `unique=True` would add a second, LIKE-pattern index to each).
+    reference = models.CharField(max_length=24)
+    tracking_token = models.CharField(max_length=64, editable=False)
+    service_type = models.ForeignKey(
+        "catalog.ServiceType", on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases", db_index=False
+    )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_cases"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cases",
+        db_index=False,
     )
     status = models.CharField(max_length=16, choices=CaseStatus.choices, default=CaseStatus.NEW)
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
@@ -56,6 +70,8 @@ class Case(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="uniq_case_reference"),
+            models.UniqueConstraint(fields=["tracking_token"], name="uniq_case_tracking_token"),
             models.UniqueConstraint(
                 fields=["source_system", "source_id"],
                 condition=~Q(source_id=""),
@@ -80,7 +96,6 @@ class Case(models.Model):
             models.Index(fields=["service_type", "created_at"], name="case_type_created_idx"),
             models.Index(fields=["created_at", "id"], name="case_created_idx"),
             models.Index(fields=["updated_at", "id"], name="case_updated_idx"),
-            models.Index(fields=["requester"], name="case_requester_idx"),
         ]
 
     def __str__(self) -> str:
@@ -114,7 +129,7 @@ class EntryKind(models.TextChoices):
 
 
 class TimelineEntry(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline", db_index=False)
     kind = models.CharField(max_length=16, choices=EntryKind.choices)
     is_public = models.BooleanField(default=False, help_text="Shown to the resident and on public views.")
     body = models.TextField(blank=True)

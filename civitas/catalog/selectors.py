@@ -123,6 +123,14 @@ def service_type_by_code(code: str, *, include_private: bool = False, include_in
     return service_type
 
 
+def service_type_for_intake(code: str) -> ServiceType | None:
+    """The service type a new case names, read as cheaply as possible (the case-creation hot path).
+
+    No visibility filters: the caller decides what inactive or private means for its channel.
+    """
+    return ServiceType.objects.select_related("default_team").filter(code=(code or "").strip()).first()
+
+
 def service_types_for_staff(*, actor: Any, include_inactive: bool = False) -> QuerySet[ServiceType]:
     """Service types in the departments where `actor` may view the catalogue (private ones included)."""
     allowed = departments_for(actor, "catalog.view")

@@ -11,6 +11,7 @@ import csv
 import math
 from collections.abc import Iterator
 from datetime import datetime
+from operator import itemgetter
 from typing import IO
 from zoneinfo import ZoneInfo
 
@@ -68,16 +69,18 @@ def parse(handle: IO[str], *, time_zone: str = DEFAULT_TIME_ZONE) -> Iterator[Im
     reader = csv.reader(handle)
     header = next(reader, None) or []
     index = {name: position for position, name in enumerate(header)}
-    columns = tuple(index[name] for name in REQUIRED_COLUMNS)
+    pick = itemgetter(*(index[name] for name in REQUIRED_COLUMNS))
     width = len(header)
+    strip = str.strip
     for record in reader:
         line = reader.line_num
         try:
             if len(record) != width:
                 raise BadRow(f"expected {width} fields, found {len(record)}")
-            yield _row(tuple(record[i].strip() for i in columns), line, zone)
+            item: ImportRow | RowError = _row(tuple(map(strip, pick(record))), line, zone)
         except BadRow as exc:
-            yield RowError(line=line, reason=str(exc))
+            item = RowError(line=line, reason=str(exc))
+        yield item
 
 
 def _row(values: tuple[str, ...], line: int, zone: ZoneInfo) -> ImportRow:
@@ -101,33 +104,39 @@ def _row(values: tuple[str, ...], line: int, zone: ZoneInfo) -> ImportRow:
     ) = values
     if not source_id.isdigit():
         raise BadRow(f"case_enquiry_id {source_id!r} is not a number")
-    for name, value in (("subject", subject), ("reason", reason), ("type", type_name)):
-        if not value:
-            raise BadRow(f"{name} is empty")
+    if not subject:
+        raise BadRow("subject is empty")
+    if not reason:
+        raise BadRow("reason is empty")
+    if not type_name:
+        raise BadRow("type is empty")
     status = STATUSES.get(status_text.lower())
     if status is None:
         raise BadRow(f"case_status {status_text!r} is neither Open nor Closed")
-    created = _time(open_dt, "open_dt", zone, required=True)
-    closed = _time(closed_dt, "closed_dt", zone)
-    lat, long = _location(lat_text, long_text)
+    if not open_dt:
+        raise BadRow("open_dt is empty")
+    created = _time(open_dt, "open_dt", zone)
+    closed = _time(closed_dt, "closed_dt", zone) if closed_dt else None
+    lat, long = _location(lat_text, long_text) if lat_text or long_text else (None, None)
+    # Positional arguments, in the field order of ImportRow (the keyword form costs more per row).
     return ImportRow(
-        line=line,
-        source_id=source_id,
-        department=subject,
-        group=reason,
-        service_type=type_name,
-        queue=queue,
-        status=status,
-        channel=CHANNELS.get(source.lower(), Channel.OTHER),
-        created_at=created,  # type: ignore[arg-type]
-        resolution_due_at=_time(target_dt, "target_dt", zone),
-        closed_at=closed if status == CaseStatus.CLOSED else None,
-        title=title[:200],
-        closure_text=_closure_text(closure),
-        address=" ".join(location.split())[:300],
-        area=neighborhood[:120],
-        lat=lat,
-        long=long,
+        line,
+        source_id,
+        subject,  # department
+        reason,  # group
+        type_name,  # service_type
+        queue,
+        status,
+        CHANNELS.get(source.lower(), Channel.OTHER),
+        created,  # type: ignore[arg-type]  # created_at
+        _time(target_dt, "target_dt", zone) if target_dt else None,  # resolution_due_at
+        closed if status == CaseStatus.CLOSED else None,  # closed_at
+        title[:200],
+        _closure_text(closure) if closure else "",
+        " ".join(location.split())[:300],  # address
+        neighborhood[:120],  # area
+        lat,
+        long,
     )
 
 
@@ -140,7 +149,12 @@ def _time(text: str, name: str, zone: ZoneInfo, *, required: bool = False) -> da
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise BadRow(f"{name} {text!r} is not a date and time (YYYY-MM-DD HH:MM:SS)") from None
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+    if moment.tzinfo is not None:
+        return moment
+    # The same value as moment.replace(tzinfo=zone) (fold is always 0 here), at less than half the cost.
+    return datetime(
+        moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second, moment.microsecond, zone
+    )
 
 
 def _location(lat_text: str, long_text: str) -> tuple[float | None, float | None]:

@@ -16,12 +16,12 @@ from civitas.audit.services import audit_record
 from civitas.cases.models import Case, CaseFollower, EntryKind
 from civitas.cases.services._common import add_entry
 from civitas.cases.states import CaseStatus
+from civitas.catalog.definitions import Definition, service_definition
 from civitas.catalog.models import ServiceType
-from civitas.catalog.selectors import service_type_by_code
 from civitas.catalog.validation import clean_attribute_values
 from civitas.core import events
 from civitas.core.choices import Channel, Priority
-from civitas.core.errors import NotFound, ValidationError
+from civitas.core.errors import ValidationError
 from civitas.core.references import new_token, next_reference
 from civitas.people.models import Person
 
@@ -31,17 +31,19 @@ MAX_TITLE = 200
 PUBLIC_CHANNELS = frozenset({Channel.WEB, Channel.EMAIL, Channel.SMS, Channel.OPEN311, Channel.SENSOR})
 
 
+def resolve_definition(value: ServiceType | str) -> Definition:
+    """The service type a case names (by object or code) and its questions, from the intake cache."""
+    code = value.code if isinstance(value, ServiceType) else str(value)
+    definition = service_definition(code)
+    if definition is None:
+        raise ValidationError(f"Unknown service type {value!r}.", field="service_type")
+    if not definition.service_type.is_active:
+        raise ValidationError(f"The service type {code!r} is not taking requests.", field="service_type")
+    return definition
+
+
 def resolve_service_type(value: ServiceType | str) -> ServiceType:
-    if isinstance(value, ServiceType):
-        service_type = value
-    else:
-        try:
-            service_type = service_type_by_code(str(value), include_private=True, include_inactive=True)
-        except NotFound:
-            raise ValidationError(f"Unknown service type {value!r}.", field="service_type") from None
-    if not service_type.is_active:
-        raise ValidationError(f"The service type {service_type.code!r} is not taking requests.", field="service_type")
-    return service_type
+    return resolve_definition(value).service_type
 
 
 def clean_location(lat: Any, long: Any) -> tuple[float | None, float | None]:
@@ -125,7 +127,8 @@ def case_create(
     followers: Iterable[Person] = (),
 ) -> Case:
     """Open a case. `actor` is a staff user, or None for the public through a public channel."""
-    service_type = resolve_service_type(service_type)
+    definition = resolve_definition(service_type)
+    service_type = definition.service_type
     channel = clean_choice(channel, Channel, field="channel", default=Channel.WEB)
     _check_actor(actor, channel, service_type)
     fields: dict[str, Any] = {
@@ -134,7 +137,7 @@ def case_create(
         "address": clean_text(address, field="address", limit=300),
         "area": clean_text(area, field="area", limit=120),
         "priority": clean_choice(priority, Priority, field="priority", default=service_type.default_priority),
-        "attributes": clean_attribute_values(service_type, attributes or {}),
+        "attributes": clean_attribute_values(service_type, attributes or {}, attributes=definition.attributes),
     }
     fields["lat"], fields["long"] = clean_location(lat, long)
     if requester is not None and not requester.is_active:
@@ -183,4 +186,5 @@ def _add_followers(case: Case, followers: Iterable[Person], requester: Person | 
     people = {person.pk: person for person in followers if person.is_active}
     if requester is not None:
         people.pop(requester.pk, None)
-    CaseFollower.objects.bulk_create([CaseFollower(case=case, person=person) for person in people.values()])
+    if people:
+        CaseFollower.objects.bulk_create([CaseFollower(case=case, person=person) for person in people.values()])

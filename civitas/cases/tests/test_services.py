@@ -250,3 +250,20 @@ def test_inactive_service_type_is_refused_with_a_reason(make_case, service_type)
     with pytest.raises(ValidationError, match="not taking requests") as exc:
         make_case(service_type="streetlight")
     assert exc.value.field == "service_type"
+
+
+def test_catalogue_changes_reach_intake_at_once(make_case, service_type, department):
+    """The per-process definition cache never serves a definition older than the last change."""
+    make_case()  # fills the cache
+    from civitas.catalog.models import ServiceAttribute
+
+    ServiceAttribute.objects.create(
+        service_type=service_type, code="photo_taken", datatype="string", required=True, description="Photo?"
+    )
+    with pytest.raises(ValidationError) as exc:
+        make_case()
+    assert exc.value.field == "attribute[photo_taken]"
+    service_type.is_active = False
+    service_type.save()
+    with pytest.raises(ValidationError, match="not taking requests"):
+        make_case(attributes={"pole": "1", "photo_taken": "yes"})
