@@ -196,12 +196,16 @@ class BatchWriter:
         return target
 
     def _tuples(self, rows: Sequence[ImportRow], ids: list[int]) -> tuple[list[tuple], list[tuple]]:
-        """The case rows and their timeline rows (created; closure text and status change when closed)."""
+        """The case rows and their timeline rows.
+
+        An imported case gets at most one timeline entry: when it was closed, the closure text as a
+        public update (or, without text, a status change), marked with the status it moved to. Its
+        creation is the case's own created_at and channel; the import batch is in the audit chain.
+        """
         now = self._t(timezone.now())
         source_system = self.source_system
-        created_data = json.dumps({"event": "created", "channel": "import", "source": source_system})
         closed_data = json.dumps({"from": CaseStatus.OPEN, "to": CaseStatus.CLOSED})
-        system, public_update, status_change = EntryKind.SYSTEM, EntryKind.PUBLIC_UPDATE, EntryKind.STATUS_CHANGE
+        public_update, status_change = EntryKind.PUBLIC_UPDATE, EntryKind.STATUS_CHANGE
         closed_status = CaseStatus.CLOSED
         t = self._t
         target = self._target
@@ -243,12 +247,12 @@ class BatchWriter:
                     row.source_id,
                 )
             )
-            add_entry((case_id, system, True, "", created_data, created))
-            if closed_at is None:
+            if closed is None:
                 continue
             if row.closure_text:
-                add_entry((case_id, public_update, True, row.closure_text, "{}", closed_at))
-            add_entry((case_id, status_change, True, "", closed_data, closed_at))
+                add_entry((case_id, public_update, True, row.closure_text, closed_data, closed))
+            else:
+                add_entry((case_id, status_change, True, "", closed_data, closed))
         return cases, entries
 
     def _t(self, moment: datetime | None) -> Any:

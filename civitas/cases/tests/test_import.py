@@ -45,7 +45,11 @@ def test_import_extract_and_rerun_adds_nothing(tmp_path):
     assert "Imported 2331, skipped 0 already present, rejected 0 bad rows" in out, (out, err)
     assert Case.objects.count() == 2331
     closed = Case.objects.filter(status="closed").first()
-    assert closed.closed_at and closed.timeline.filter(kind="status_change").exists()
+    assert closed.closed_at
+    (entry,) = closed.timeline.all()  # one entry: the closure, with the text when there was one
+    assert entry.kind in {"public_update", "status_change"} and entry.data == {"from": "open", "to": "closed"}
+    assert entry.created_at == closed.closed_at
+    assert not Case.objects.filter(status="open").first().timeline.exists()
     assert Case.objects.filter(lat__isnull=True).exists()  # city-centre default points dropped
     assert ServiceType.objects.filter(code="street-light-outages").exists()
     out, _ = _run(EXTRACT)
@@ -66,8 +70,8 @@ def test_mapping_of_one_row(tmp_path):
     assert case.service_type.name == record["type"] and case.service_type.group.name == record["reason"]
     assert case.reference.startswith("SR-2011-")
     assert case.title == record["case_title"]
-    entries = list(case.timeline.values_list("kind", flat=True))
-    assert entries[0] == "system"
+    entries = list(case.timeline.values_list("kind", "body"))
+    assert entries == [("public_update", "replaced 100 amp fuse and reset breaker")]
 
 
 def test_bad_rows_are_reported_and_the_rest_imported(tmp_path):
