@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Two pytest workers: the machines here have two cores.
+PYTEST_ARGS ?= -n 2
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 MANAGE := $(BIN)/python manage.py
 # mypy covers the domain layer (DESIGN: services, selectors, core, audit).
