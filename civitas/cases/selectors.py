@@ -37,12 +37,19 @@ def case_timeline(*, actor: Any, case: Case, include_internal: bool = True) -> Q
     return qs if include_internal else qs.filter(is_public=True)
 
 
+MERGE_CHAIN_LIMIT = 20
+
+
 def case_by_tracking_token(token: str) -> Case:
     """For the resident's private tracking link. Merged cases lead to the case they went into."""
     token = (token or "").strip()
     case = Case.objects.select_related("service_type").filter(tracking_token=token).first() if token else None
     if case is None:
         raise NotFound("No request matches this link.")
+    for _step in range(MERGE_CHAIN_LIMIT):
+        if case.merged_into_id is None:
+            return case
+        case = Case.objects.select_related("service_type").get(pk=case.merged_into_id)
     return case
 
 
