@@ -49,6 +49,7 @@ IMPORT_PG_FRACTION = 0.2  # of the raw COPY rate
 IMPORT_RSS_TARGET = 300.0  # MB
 AUDIT_TARGET = 30.0  # seconds per 1,000,000 events
 # The audit checkpoint key of the throwaway databases (never a real one; keeps var/ untouched).
+BENCH_SECRET_KEY = "bench-only-secret-key-never-used-to-serve-0123456789"  # noqa: S105 (throwaway)
 BENCH_AUDIT_KEY = "civitas-bench-only-checkpoint-key-not-a-secret"
 
 
@@ -368,7 +369,10 @@ def main(argv: list[str] | None = None) -> int:
         audit_kinds = kinds
     workdir = Path(tempfile.mkdtemp(prefix="civitas-bench-"))
     env = {key: value for key, value in os.environ.items() if key != "CIVITAS_TESTING"}
-    env.setdefault("DEBUG", "1")
+    # Production settings: DEBUG off (no query log, no debug cursor), with bench-only secrets.
+    env.setdefault("DEBUG", "0")
+    env.setdefault("SECRET_KEY", BENCH_SECRET_KEY)
+    env.setdefault("ALLOWED_HOSTS", "localhost")
     env["AUDIT_HMAC_KEY"] = BENCH_AUDIT_KEY
     env["CIVITAS_VAR_DIR"] = str(workdir)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
-from django.urls import path
+from django.urls import include, path
 
 from civitas.portal import views as portal_views
 
@@ -19,5 +19,6 @@ admin.site.site_title = "Civitas admin"
 urlpatterns = [
     path("", portal_views.home, name="portal-home"),
     path("healthz", healthz, name="healthz"),
+    path("console/", include("civitas.console.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -41,6 +41,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "catalog.view": CASE_WORKERS | {R.AUDITOR},
     "catalog.manage": frozenset({R.DEPARTMENT_ADMIN}),
     "accounts.manage": frozenset({R.DEPARTMENT_ADMIN}),
+    # console
+    "console.use": frozenset(Role),  # any role: sign in to the console, see one's own account
+    "workload.view": MANAGERS,
     # trust
     "audit.view": frozenset({R.AUDITOR, R.PRIVACY_OFFICER}),
     "privacy.manage": frozenset({R.PRIVACY_OFFICER}),
@@ -125,4 +128,21 @@ PUBLIC = "public"
 ROUTE_RULES: dict[str, str] = {
     "portal-home": PUBLIC,
     "healthz": PUBLIC,
+    # console: sign-in and account (civitas/console/views/auth.py)
+    "console:sign-in": PUBLIC,
+    "console:sign-out": PUBLIC,
+    "console:account": "console.use",
+    # console: queues, bulk actions (civitas/console/views/queues.py)
+    "console:home": "console.use",
+    "console:queue": "case.view",
+    # console: search (civitas/console/views/search.py)
+    "console:search": "case.view",
+    # console: case workspace (civitas/console/views/workspace.py)
+    "console:case": "case.view",
+    # console: person 360° (civitas/console/views/people.py)
+    "console:people": "person.view",
+    # console: call-centre intake (civitas/console/views/intake.py)
+    "console:intake": "case.create",
+    # console: supervisor workload (civitas/console/views/supervisor.py)
+    "console:supervisor": "workload.view",
 }

@@ -14,6 +14,20 @@ from civitas.cases.states import OPEN_STATUSES, CaseStatus
 from civitas.core.choices import Channel, Priority
 
 
+class Tag(models.Model):
+    """A label staff put on cases ("graffiti-hotspot", "council-member"): lower case, no spaces."""
+
+    name = models.CharField(max_length=40)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["name"], name="uniq_tag_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Case(models.Model):
     # Indexes: each write to a case maintains every one of them, so the foreign keys below that lead
     # a composite index in Meta carry no index of their own, and the unique strings are constraints
@@ -63,6 +77,7 @@ class Case(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_cases"
     )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="cases")  # type: ignore[var-annotated]
     version = models.PositiveIntegerField(default=1)
     source_system = models.CharField(max_length=30, blank=True, help_text="Where an imported case came from.")
     source_id = models.CharField(max_length=64, blank=True)

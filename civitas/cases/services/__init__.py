@@ -13,6 +13,7 @@ from civitas.cases.services.lifecycle import (
     case_update,
 )
 from civitas.cases.services.links import case_link, case_merge
+from civitas.cases.services.tags import case_tag
 
 __all__ = [
     "case_add_attachment",
@@ -24,6 +25,7 @@ __all__ = [
     "case_merge",
     "case_reopen",
     "case_set_requester",
+    "case_tag",
     "case_transition",
     "case_unfollow",
     "case_update",

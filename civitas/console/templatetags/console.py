@@ -1,0 +1,64 @@
+"""Template helpers for the console: SLA time left in words (colour is never the only cue)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from civitas.cases.sla import sla_state
+
+register = template.Library()
+
+TAG_CLASS = {
+    "overdue": "civitas-sla civitas-sla--overdue",
+    "due_soon": "civitas-sla civitas-sla--soon",
+    "on_track": "civitas-sla civitas-sla--ok",
+    "paused": "civitas-sla civitas-sla--paused",
+    "met": "civitas-sla civitas-sla--ok",
+    "none": "civitas-sla civitas-sla--none",
+}
+
+
+def duration_words(delta: timedelta) -> str:
+    """'3 days', '5 hours', '12 minutes' — the largest unit only, rounded down."""
+    seconds = abs(int(delta.total_seconds()))
+    days, hours, minutes = seconds // 86400, seconds // 3600, seconds // 60
+    if days >= 2:
+        return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
+    if hours >= 1:
+        return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+    return ngettext("%(n)d minute", "%(n)d minutes", max(minutes, 1)) % {"n": max(minutes, 1)}
+
+
+def sla_words(state: Any) -> str:
+    if state.kind == "overdue":
+        return _("Overdue by %(time)s") % {"time": duration_words(state.remaining)}
+    if state.kind == "due_soon":
+        return _("Due in %(time)s") % {"time": duration_words(state.remaining)}
+    if state.kind == "on_track":
+        return _("%(time)s left") % {"time": duration_words(state.remaining)}
+    if state.kind == "paused":
+        return _("Paused: waiting on the resident")
+    if state.kind == "met":
+        return _("Resolved on time")
+    return _("No target")
+
+
+@register.simple_tag
+def sla_badge(case: Any) -> str:
+    """A tag with an icon-like prefix and words: 'Overdue by 2 days', 'Due in 5 hours', '3 days left'."""
+    state = sla_state(case)
+    title = state.due_at.isoformat() if state.due_at else ""
+    prefix = {"overdue": "!", "due_soon": "◷", "paused": "‖"}.get(state.kind, "")
+    return format_html(
+        '<span class="{}" title="{}">{}{}</span>',
+        TAG_CLASS[state.kind],
+        title,
+        format_html('<span aria-hidden="true">{} </span>', prefix) if prefix else "",
+        sla_words(state),
+    )
