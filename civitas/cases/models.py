@@ -105,6 +105,12 @@ class Case(models.Model):
                 condition=Q(status__in=sorted(OPEN_STATUSES)),
                 name="case_open_dept_due_idx",
             ),
+            # The "all open" and SLA queues of users who see every department (queues.py).
+            models.Index(
+                fields=["resolution_due_at", "id"],
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
+                name="case_open_due_idx",
+            ),
             models.Index(fields=["department", "status", "resolution_due_at"], name="case_dept_status_due_idx"),
             models.Index(fields=["team", "status", "resolution_due_at"], name="case_team_status_due_idx"),
             models.Index(fields=["assignee", "status", "resolution_due_at"], name="case_assignee_status_idx"),
@@ -234,3 +240,20 @@ class CaseDailyStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.service_type_id}: +{self.opened} -{self.closed}"
+
+
+class SavedView(models.Model):
+    """A queue with its filters and sort, saved by a member of staff under a name (theirs only)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(max_length=80)
+    queue = models.CharField(max_length=20)
+    params = models.TextField(blank=True, help_text="The filters and sort as a query string.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="uniq_saved_view_name")]
+
+    def __str__(self) -> str:
+        return self.name
