@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 # Two pytest workers: the machines here have two cores.
 PYTEST_ARGS ?= -n 2
+# Browser tests (e2e/) run in one process: one Chromium for the whole session.
+E2E_ARGS ?= -p no:xdist
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 MANAGE := $(BIN)/python manage.py
 # mypy covers the domain layer (DESIGN: services, selectors, core, audit).
@@ -13,7 +15,7 @@ MYPY_PATHS := civitas/core civitas/audit civitas/accounts/permissions.py civitas
 	civitas/accounts/selectors.py civitas/cases/services civitas/cases/selectors.py civitas/people/services.py \
 	civitas/people/selectors.py civitas/catalog/services.py civitas/catalog/selectors.py civitas/catalog/validation.py
 
-.PHONY: run test install install-dev assets lint migrate demo bench lock clean ci
+.PHONY: run test test-e2e install install-dev assets lint migrate demo bench lock clean ci
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +52,7 @@ run: assets
 	@echo ""
 	WEB_PORT=$(PORT) $(BIN)/honcho start --no-prefix -f Procfile 2>&1 || test $$? -eq 130
 
-## make test: install test tools, then ruff, import-linter, makemigrations --check and pytest.
+## make test: install test tools, then ruff, import-linter, makemigrations --check, pytest, then the browser tests.
 test: export CIVITAS_TESTING = 1
 test: $(VENV)/.dev-installed static/vendor/.copied
 	$(BIN)/ruff check .
@@ -59,6 +61,12 @@ test: $(VENV)/.dev-installed static/vendor/.copied
 	$(BIN)/mypy $(MYPY_PATHS)
 	$(MANAGE) makemigrations --check --dry-run
 	$(BIN)/python scripts/run_pytest.py $(PYTEST_ARGS)
+	$(BIN)/python scripts/run_pytest.py e2e $(E2E_ARGS)
+
+## make test-e2e: only the browser tests (Playwright + Debian's Chromium + axe-core); see docs/howto/browser-tests.md.
+test-e2e: export CIVITAS_TESTING = 1
+test-e2e: $(VENV)/.dev-installed static/vendor/.copied
+	$(BIN)/python scripts/run_pytest.py e2e $(E2E_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
