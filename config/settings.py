@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "civitas.people",
     "civitas.catalog",
     "civitas.cases",
+    "civitas.search",
     "civitas.portal",
     "civitas.console",
     "civitas.demo",
