@@ -1,6 +1,7 @@
 """Case services: every write to a case goes through one of these (web, API, tasks, commands)."""
 
 from civitas.cases.services.attachments import case_add_attachment
+from civitas.cases.services.bulk import BulkResult, case_bulk_assign, case_bulk_tag, case_bulk_transition
 from civitas.cases.services.create import case_create
 from civitas.cases.services.lifecycle import (
     case_add_note,
@@ -13,12 +14,17 @@ from civitas.cases.services.lifecycle import (
     case_update,
 )
 from civitas.cases.services.links import case_link, case_merge
+from civitas.cases.services.saved_views import saved_view_delete, saved_view_rename, saved_view_save
 from civitas.cases.services.tags import case_tag
 
 __all__ = [
+    "BulkResult",
     "case_add_attachment",
     "case_add_note",
     "case_assign",
+    "case_bulk_assign",
+    "case_bulk_tag",
+    "case_bulk_transition",
     "case_create",
     "case_follow",
     "case_link",
@@ -29,4 +35,7 @@ __all__ = [
     "case_transition",
     "case_unfollow",
     "case_update",
+    "saved_view_delete",
+    "saved_view_rename",
+    "saved_view_save",
 ]
