@@ -162,6 +162,11 @@ ATTACHMENT_ALLOWED_TYPES = env_list(
     ["image/jpeg", "image/png", "image/webp", "image/gif", "application/pdf", "text/plain"],
 )
 PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "US") or "US"
+# Map tiles for the console and portal maps; MAP_TILE_URL set to an empty value means no tiles (text only).
+MAP_TILE_URL = __import__("os").environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png").strip()
+MAP_TILE_ATTRIBUTION = env_str(
+    "MAP_TILE_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
 # The audit checkpoint key signs checkpoints of the hash chain; it never enters the database.
 AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY")
 AUDIT_HMAC_KEY_FILE = env_str("AUDIT_HMAC_KEY_FILE", str(VAR_DIR / "audit-hmac.key"))

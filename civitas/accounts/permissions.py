@@ -137,8 +137,21 @@ ROUTE_RULES: dict[str, str] = {
     "console:queue": "case.view",
     # console: search (civitas/console/views/search.py)
     "console:search": "case.view",
-    # console: case workspace (civitas/console/views/workspace.py)
+    # console: case workspace (civitas/console/views/workspace/)
     "console:case": "case.view",
+    "console:case-timeline": "case.view",
+    "console:case-requester": "case.view",
+    "console:case-note": "case.note",
+    "console:case-status": "case.transition",
+    "console:case-reopen": "case.reopen",
+    "console:case-assign": "case.assign",
+    "console:case-transfer": "case.update",
+    "console:case-triage": "case.update",
+    "console:case-details": "case.update",
+    "console:case-attach": "case.attach",
+    "console:case-attachment": "case.view",
+    "console:case-picker": "case.view",
+    "console:case-link": "case.link",
     # console: person 360° (civitas/console/views/people.py)
     "console:people": "person.view",
     # console: call-centre intake (civitas/console/views/intake.py)
