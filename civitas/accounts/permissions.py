@@ -154,8 +154,16 @@ ROUTE_RULES: dict[str, str] = {
     "console:case-link": "case.link",
     # console: person 360° (civitas/console/views/people.py)
     "console:people": "person.view",
+    "console:person": "person.view",
+    "console:person-edit": "person.update",
+    "console:person-contact": "person.update",
+    "console:person-consent": "person.consent",
+    "console:person-merge": "person.merge",
     # console: call-centre intake (civitas/console/views/intake.py)
     "console:intake": "case.create",
+    "console:intake-callers": "case.create",
+    "console:intake-service-types": "case.create",
+    "console:intake-attributes": "case.create",
     # console: supervisor workload (civitas/console/views/supervisor.py)
     "console:supervisor": "workload.view",
 }

@@ -194,12 +194,14 @@ def service_type_search(
     language: str | None = None,
     include_private: bool = False,
     limit: int = SEARCH_DEFAULT_LIMIT,
+    department_ids: set[int] | None = None,
 ) -> list[ServiceType]:
     """Service types matching `query` in their name, keywords (synonyms) or description, best first.
 
     Each word of the query earns the best weight it matches (name start > name > keyword >
     description) in `language`, with the default language searched too; an exact service code
-    ranks first. Only public service types unless `include_private`.
+    ranks first. Only public service types unless `include_private`; only those of
+    `department_ids` when given (None: every department).
     """
     language = resolve_language(language)
     tokens = search_tokens(query)
@@ -209,9 +211,21 @@ def service_type_search(
     qs = ServiceType.objects.filter(is_active=True, department__is_active=True)
     if not include_private:
         qs = qs.filter(is_private=False)
+    if department_ids is not None:
+        qs = qs.filter(department_id__in=department_ids)
     score: Any = Case(When(code__iexact=code, then=Value(WEIGHT_CODE)), default=Value(0), output_field=IntegerField())
     for token in tokens:
         score = score + _token_score(token, language)
     ranked: Any = _with_metadata(qs).select_related("group").annotate(search_rank=score).filter(search_rank__gt=0)
     ordered = ranked.order_by("-search_rank", "group__order", "order", translated("name", language).asc(), "code")
     return list(ordered[: max(1, limit)])
+
+
+def service_types_for_intake(
+    *, actor: Any, query: str, language: str | None = None, limit: int = 10
+) -> list[ServiceType]:
+    """Service types matching `query` that `actor` may open cases for (staff intake: private ones too)."""
+    allowed = departments_for(actor, "case.create")
+    if allowed is not ALL and not allowed:
+        return []
+    return service_type_search(query, language=language, include_private=True, limit=limit, department_ids=allowed)

@@ -12,6 +12,7 @@ from functools import reduce
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from civitas.accounts.permissions import require
 from civitas.audit.services import PendingEvent, access_record, audit_record_many
@@ -22,6 +23,15 @@ from civitas.people.normalise import guess_contact, normalise_contact
 SEARCH_MAX_LIMIT = 100
 SEARCH_MAX_TOKENS = 4
 SEARCH_QUERY_MAX_LENGTH = 200
+
+# Why a member of staff opens a person's record (recorded with each access event).
+READ_PURPOSES: dict[str, Any] = {
+    "case_work": _("Working on their case"),
+    "caller_enquiry": _("Answering their call or message"),
+    "data_quality": _("Correcting or merging records"),
+    "privacy_request": _("A privacy or records request"),
+}
+DEFAULT_READ_PURPOSE = "case_work"
 
 
 def person_get(*, actor: Any, person_id: int | str, purpose: str, via: str = "console") -> Person:
@@ -85,6 +95,11 @@ def current_consents(*, person: Person) -> dict[str, Consent]:
     for consent in Consent.objects.filter(person=person).order_by("purpose", "-recorded_at", "-id"):
         latest.setdefault(consent.purpose, consent)
     return latest
+
+
+def consent_history(*, person: Person) -> list[Consent]:
+    """Every consent statement the person made, newest first, with who recorded it."""
+    return list(Consent.objects.filter(person=person).select_related("recorded_by").order_by("-recorded_at", "-id"))
 
 
 def consent_given(*, person: Person, purpose: str) -> bool:
