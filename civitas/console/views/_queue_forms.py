@@ -1,0 +1,124 @@
+"""Forms of the queue pages: they parse and explain input; the queue selectors do the work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from civitas.cases.queues import SORTS, QueueFilters, queue_assignees, queue_service_types, queue_teams
+from civitas.cases.services.tags import clean_tag
+from civitas.cases.states import CaseStatus
+from civitas.core.choices import Channel, Priority
+from civitas.core.errors import ValidationError as DomainValidationError
+
+ANY = [("", _("Any"))]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def _select(attrs: dict[str, str] | None = None) -> forms.Select:
+    return forms.Select(attrs={"class": "usa-select", **(attrs or {})})
+
+
+class QueueFilterForm(forms.Form):
+    service_type = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Service type"), empty_label=_("Any"), widget=_select()
+    )
+    status = forms.ChoiceField(choices=ANY + CaseStatus.choices, required=False, label=_("Status"), widget=_select())
+    priority = forms.ChoiceField(choices=ANY + Priority.choices, required=False, label=_("Priority"), widget=_select())
+    team = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Team"), empty_label=_("Any"), widget=_select()
+    )
+    assignee = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Assigned to"), empty_label=_("Anyone"), widget=_select()
+    )
+    channel = forms.ChoiceField(choices=ANY + Channel.choices, required=False, label=_("Channel"), widget=_select())
+    area = forms.CharField(
+        max_length=120, required=False, label=_("Area"), widget=forms.TextInput(attrs={"class": "usa-input"})
+    )
+    tag = forms.CharField(
+        max_length=40, required=False, label=_("Tag"), widget=forms.TextInput(attrs={"class": "usa-input"})
+    )
+    created_from = forms.DateField(
+        required=False, label=_("Created from"), widget=DateInput(attrs={"class": "usa-input"})
+    )
+    created_to = forms.DateField(required=False, label=_("Created to"), widget=DateInput(attrs={"class": "usa-input"}))
+    due_from = forms.DateField(required=False, label=_("Due from"), widget=DateInput(attrs={"class": "usa-input"}))
+    due_to = forms.DateField(required=False, label=_("Due to"), widget=DateInput(attrs={"class": "usa-input"}))
+    sort = forms.ChoiceField(
+        choices=[(key, sort.label) for key, sort in SORTS.items()], required=False, label=_("Sort by"), widget=_select()
+    )
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        fields["service_type"].queryset = queue_service_types(actor=actor)
+        fields["team"].queryset = queue_teams(actor=actor)
+        fields["assignee"].queryset = queue_assignees(actor=actor)
+
+    def clean_tag(self) -> str:
+        value = self.cleaned_data.get("tag", "")
+        if not value:
+            return ""
+        try:
+            return clean_tag(value)
+        except DomainValidationError as error:
+            raise forms.ValidationError(error.message) from error
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for start, end, label in (
+            ("created_from", "created_to", _("Created to")),
+            ("due_from", "due_to", _("Due to")),
+        ):
+            if data.get(start) and data.get(end) and data[start] > data[end]:
+                self.add_error(end, _("%(field)s must be on or after the start date.") % {"field": label})
+        return data
+
+    def filters(self) -> QueueFilters:
+        """The valid filters (invalid ones are left out and shown as errors)."""
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        names = [name for name in QueueFilters.__dataclass_fields__ if name not in self.errors]
+        return QueueFilters(**{name: data[name] for name in names if data.get(name)})
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(self.data.get(name) for name in QueueFilters.__dataclass_fields__)
+
+
+BULK_ACTIONS = [("assign", _("Assign")), ("status", _("Change status")), ("tag", _("Add a tag"))]
+
+
+class BulkForm(forms.Form):
+    action = forms.ChoiceField(choices=BULK_ACTIONS, label=_("Action"), widget=_select())
+    team = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Team"), empty_label=_("Keep the team"), widget=_select()
+    )
+    assignee = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Person"), empty_label=_("Nobody"), widget=_select()
+    )
+    status = forms.ChoiceField(
+        choices=[("", _("Choose a status")), *CaseStatus.choices],
+        required=False,
+        label=_("New status"),
+        widget=_select(),
+    )
+    tag = forms.CharField(
+        max_length=40, required=False, label=_("Tag"), widget=forms.TextInput(attrs={"class": "usa-input"})
+    )
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        fields["team"].queryset = queue_teams(actor=actor)
+        fields["assignee"].queryset = queue_assignees(actor=actor)
+
+    def references(self) -> list[str]:
+        """The ticked cases, or every case on the page when "select all" was ticked (works without JS)."""
+        if self.data.get("select_all"):
+            return self.data.getlist("page_cases")
+        return self.data.getlist("cases")
