@@ -135,6 +135,11 @@ ROUTE_RULES: dict[str, str] = {
     # console: queues, bulk actions (civitas/console/views/queues.py)
     "console:home": "console.use",
     "console:queue": "case.view",
+    "console:queue-bulk": "case.view",  # each case is checked by its own service
+    "console:saved-views": "case.view",
+    "console:saved-view-save": "case.view",
+    "console:saved-view-rename": "case.view",
+    "console:saved-view-delete": "case.view",
     # console: search (civitas/console/views/search.py)
     "console:search": "case.view",
     # console: case workspace (civitas/console/views/workspace/)
