@@ -8,6 +8,7 @@ Production checks (DEBUG off) run at start-up through Django's system checks
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -53,6 +54,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",  # sign-in security: TOTP devices (before civitas.accounts, whose admin replaces theirs)
+    "django_otp.plugins.otp_totp",
+    "axes",  # sign-in security: lockout after repeated failures
     "civitas.core",
     "civitas.audit",
     "civitas.accounts",
@@ -74,9 +78,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "civitas.accounts.middleware.IdleTimeoutMiddleware",
+    "civitas.accounts.middleware.MfaRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into our page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -103,6 +111,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "civitas.accounts.backends.LockoutBackend",  # django-axes; must come first
     "django.contrib.auth.backends.ModelBackend",
     "civitas.accounts.backends.SystemAdminRoleBackend",
 ]
@@ -190,6 +199,30 @@ if not DEBUG and not TESTING:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 
+# --- sign-in security -------------------------------------------------------------------------
+# Staff sign in at /console/sign-in/ (ADR 0007). MFA_REQUIRED forces TOTP enrolment and a code at
+# every sign-in for the console and the admin site; off (make run, the demo) it is offered, not forced.
+# Tests default it off so that `client.force_login` works; the sign-in tests turn it on.
+MFA_REQUIRED = env_bool("MFA_REQUIRED", not TESTING)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Civitas") or "Civitas"
+# Inactivity (minutes) after which the next request signs the user out.
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30, minimum=1)
+# django-axes: lock an email address from one IP address after AXES_FAILURE_LIMIT failures for
+# LOCKOUT_COOLOFF_MINUTES. Off under tests unless a test turns it on (the test client's login()
+# calls authenticate() without a request).
+AXES_ENABLED = env_bool("AXES_ENABLED", not TESTING)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOCKOUT_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "civitas.console.views.auth.locked_out"
+# The audit chain records sign-ins; axes keeps only failure counters (no access log of its own).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Where the client address comes from: REMOTE_ADDR unless a trusted proxy sets a header (e.g.
+# AXES_IP_HEADERS=HTTP_X_FORWARDED_FOR behind a load balancer that overwrites it).
+AXES_IPWARE_META_PRECEDENCE_ORDER = tuple(env_list("AXES_IP_HEADERS", ["REMOTE_ADDR"]))
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "civitas@localhost")
 
@@ -206,5 +239,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "ERROR"},  # its messages name the email and the IP address
     },
 }

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from civitas.portal import views as portal_views
 
@@ -20,5 +21,7 @@ urlpatterns = [
     path("", portal_views.home, name="portal-home"),
     path("healthz", healthz, name="healthz"),
     path("console/", include("civitas.console.urls")),
+    # Staff sign in once, at the console's sign-in (lockout, MFA, audit); the admin's own form is not used.
+    path("admin/login/", RedirectView.as_view(pattern_name="console:sign-in", query_string=True)),
     path("admin/", admin.site.urls),
 ]

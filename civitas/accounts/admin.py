@@ -1,8 +1,17 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from civitas.accounts.auth_services import mfa_reset
 from civitas.accounts.models import Department, Membership, Team, User
 from civitas.audit.admin_mixins import AuditedAdmin
+from civitas.core.errors import PermissionDenied
+
+# TOTP devices change only through the audited services (the stock admin would show their keys).
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
 
 
 class MembershipInline(admin.TabularInline):
@@ -27,6 +36,21 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     readonly_fields = ["last_login", "date_joined"]
+    actions = ["reset_mfa"]
+
+    @admin.action(description="Reset two-step sign-in (the user sets up a new authenticator app)")
+    def reset_mfa(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        done, refused = 0, 0
+        for user in queryset:
+            try:
+                mfa_reset(actor=request.user, user=user)
+                done += 1
+            except PermissionDenied:
+                refused += 1
+        if done:
+            self.message_user(request, f"Two-step sign-in reset for {done} user(s).", messages.SUCCESS)
+        if refused:
+            self.message_user(request, f"Not allowed for {refused} user(s) outside your departments.", messages.ERROR)
 
 
 class TeamInline(admin.TabularInline):

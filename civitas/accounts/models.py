@@ -8,6 +8,7 @@ from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from civitas.accounts.roles import Role
@@ -40,6 +41,11 @@ class User(AbstractUser):
     username = None  # type: ignore[assignment,misc]
     email = models.EmailField(_("email address"), unique=True)
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    # Sign-in security: bumping the epoch ends every session of the user ("sign out everywhere").
+    session_epoch = models.PositiveIntegerField(_("session epoch"), default=0, editable=False)
+    mfa_prompt_dismissed = models.BooleanField(
+        _("MFA prompt dismissed"), default=False, help_text=_("Chose 'not now' when offered MFA enrolment.")
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []  # type: ignore[misc]
@@ -55,6 +61,12 @@ class User(AbstractUser):
 
     def get_full_name(self) -> str:
         return self.display_name or super().get_full_name() or self.email
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's session hash, with the session epoch mixed in: a new epoch ends all sessions."""
+        key_salt = "civitas.accounts.User.get_session_auth_hash"
+        value = f"{self.password}:{self.session_epoch}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
 
 class Department(TimeStampedModel):

@@ -132,6 +132,11 @@ ROUTE_RULES: dict[str, str] = {
     "console:sign-in": PUBLIC,
     "console:sign-out": PUBLIC,
     "console:account": "console.use",
+    "console:mfa-verify": "console.use",
+    "console:mfa-setup": "console.use",
+    "console:mfa-later": "console.use",
+    "console:mfa-reset": "console.use",
+    "console:sign-out-everywhere": "console.use",
     # console: queues, bulk actions (civitas/console/views/queues.py)
     "console:home": "console.use",
     "console:queue": "case.view",
