@@ -39,14 +39,13 @@ def timeline(request: HttpRequest, case: Case) -> HttpResponse:
 def requester(request: HttpRequest, case: Case) -> HttpResponse:
     """Open the requester panel: their details (masked unless person.view) and other cases. Records the read."""
     context = {
-        "case": case,
         "requester": selectors.case_requester(actor=request.user, case=case, purpose="case_work"),
         "requester_cases": selectors.cases_of_requester(actor=request.user, case=case),
         "requester_open": True,
         "person_url": person_url(case.requester_id) if case.requester_id else None,
     }
     if is_htmx(request):
-        return render(request, "console/workspace/_requester.html", context)
+        return render(request, "console/workspace/_requester.html", {"case": case, **context})
     return render_workspace(request, case, **context)
 
 

@@ -27,9 +27,9 @@ def picker(request: HttpRequest, case: Case) -> HttpResponse:
     """Cases matching `q` (htmx: the results list only; otherwise the page with the results)."""
     query = request.GET.get("q", "").strip()
     results = selectors.cases_for_picker(actor=request.user, query=query, exclude=case)
-    context = {"case": case, "picker_query": query, "picker_results": results}
+    context = {"picker_query": query, "picker_results": results}
     if is_htmx(request):
-        return render(request, "console/workspace/_picker_results.html", context)
+        return render(request, "console/workspace/_picker_results.html", {"case": case, **context})
     return render_workspace(request, case, **context)
 
 
