@@ -40,10 +40,12 @@ PASSWORD = "correct horse battery staple"
 MISSING_REFERENCE = "SR-1999-999999"
 MISSING_ID = 987654321
 
-# What a request may answer. A role allowed the route's action: GET must succeed.
-GET_OK = {200, 302}
-# POST with an empty body: a form error, a redirect, "method not allowed" or a stricter inner rule.
-POST_OK = {200, 302, 303, 400, 403, 405, 409, 422}
+# What a request may answer. A role allowed the route's action: GET must succeed (400: a fragment
+# endpoint refusing a missing query parameter with a message).
+GET_OK = {200, 302, 400}
+# POST with a probe body: a form error, a redirect, a conflict, a stricter inner rule (403), or 404
+# when the body names an object that does not exist (a merge target, say).
+POST_OK = {200, 302, 303, 400, 403, 404, 409, 422}
 DENIED = {403}
 HIDDEN = {404}
 
@@ -62,6 +64,7 @@ class World:
     person: Any
     attachment: Any
     entry: Any
+    saved_view: Any
     users: dict[str, Any] = field(default_factory=dict)
 
 
@@ -97,6 +100,11 @@ def _entry_id(world: World) -> Filled:
     return Filled(world.entry.pk, True, MISSING_ID)
 
 
+def _saved_view_id(world: World) -> Filled:
+    """Saved views belong to one user: another user's view is as foreign as another department's case."""
+    return Filled(world.saved_view.pk, True, MISSING_ID)
+
+
 def _queue_slug(world: World) -> Filled:
     return Filled("mine", False, "mine")
 
@@ -117,7 +125,13 @@ PARAM_FILLERS: dict[str, Filler] = {
     "attachment_pk": _attachment_id,
     "entry_id": _entry_id,
     "queue": _queue_slug,
+    "view_id": _saved_view_id,
+    "saved_view_id": _saved_view_id,
 }
+# Under a case (`cases/<reference>/…/<pk>/`) a bare `pk` names something of that case: an attachment.
+CASE_CHILD_FILLERS: dict[str, Filler] = {"pk": _attachment_id}
+# A route whose parameter means something else than the tables above say: {route name: {param: filler}}.
+ROUTE_FILLERS: dict[str, dict[str, Filler]] = {}
 
 
 # --- the routes ------------------------------------------------------------------------------------
@@ -156,15 +170,24 @@ def _walk(patterns: list[Any], prefix: str) -> list[Route]:
     return routes
 
 
+def fillers_for(route: Route) -> dict[str, Filler]:
+    fillers = dict(PARAM_FILLERS)
+    if "reference" in route.params:
+        fillers.update(CASE_CHILD_FILLERS)
+    fillers.update(ROUTE_FILLERS.get(route.name, {}))
+    return fillers
+
+
 def fill(route: Route, world: World) -> tuple[dict[str, Any], dict[str, Any], bool]:
     """(kwargs naming real objects, kwargs naming missing objects, whether any object is foreign)."""
-    unknown = [name for name in route.params if name not in PARAM_FILLERS]
+    fillers = fillers_for(route)
+    unknown = [name for name in route.params if name not in fillers]
     if unknown:
         pytest.fail(
             f"{route.name}: the permission matrix does not know how to fill URL parameter(s) {unknown}; "
-            "add them to PARAM_FILLERS in tests/test_permission_matrix.py"
+            "add them to PARAM_FILLERS (or ROUTE_FILLERS) in tests/test_permission_matrix.py"
         )
-    filled = {name: PARAM_FILLERS[name](world) for name in route.params}
+    filled = {name: fillers[name](world) for name in route.params}
     real = {name: item.value for name, item in filled.items()}
     missing = {name: item.missing for name, item in filled.items()}
     return real, missing, any(item.foreign for item in filled.values())
@@ -193,6 +216,7 @@ def _staff(email: str, role: str, department: Any) -> Any:
 @pytest.fixture
 def world(db) -> World:
     from civitas.accounts.models import Department
+    from civitas.cases.models import SavedView
     from civitas.cases.services import case_add_attachment, case_add_note, case_create
     from civitas.people.services import person_create
 
@@ -210,6 +234,7 @@ def world(db) -> World:
     case_create(actor=insider_a, service_type="streetlight", channel="phone", description="Dark")
     attachment = case_add_attachment(actor=insider_b, case=foreign_case, upload=b"hello world\n", name="note.txt")
     entry = case_add_note(actor=insider_b, case=foreign_case, body="Internal", public=False)
+    saved_view = SavedView.objects.create(owner=insider_b, name="Mine", queue="mine")
     users = {role: _staff(f"{role}@example.org", role, department_a) for role in ROLES}
     return World(
         department_a=department_a,
@@ -219,23 +244,47 @@ def world(db) -> World:
         person=person,
         attachment=attachment,
         entry=entry,
+        saved_view=saved_view,
         users=users,
     )
 
 
 # --- the matrix ----------------------------------------------------------------------------------
 
+# What a POST carries: plausible values for common field names, so that a view that validates its
+# input before looking the object up still reaches the lookup (as an attacker's request would).
+PROBE = {"name": "Probe", "body": "Probe", "reason": "Probe", "q": "probe", "version": "1", "visibility": "internal"}
+METHOD_NOT_ALLOWED = 405
+
+
+_clients: dict[int, Client] = {}
+
 
 def _request(user: Any, method: str, url: str) -> int:
-    client = Client()
-    client.force_login(user)  # fresh each time: sign-out routes must not affect the next request
-    response = client.get(url) if method == "GET" else client.post(url, {})
+    client = _signed_in(user)
+    response = client.get(url) if method == "GET" else client.post(url, PROBE)
     return response.status_code
+
+
+def _signed_in(user: Any) -> Client:
+    """One client per user, signed in again when a route (sign-out…) ended its session."""
+    client = _clients.get(user.pk)
+    if client is None or "_auth_user_id" not in client.session:
+        client = _clients[user.pk] = Client()
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_clients():
+    _clients.clear()
+    yield
+    _clients.clear()
 
 
 def _expected_without_foreign(rule: str, allowed: bool, method: str) -> set[int]:
     if rule == PUBLIC:
-        return {200, 302, 400, 405}
+        return {200, 302, 400}
     if not allowed:
         return DENIED | HIDDEN
     return GET_OK if method == "GET" else POST_OK
@@ -249,17 +298,21 @@ def _check_route(route: Route, world: World) -> list[str]:
     problems: list[str] = []
     for role, user in world.users.items():
         allowed = rule == PUBLIC or has_perm(user, rule)
-        for method in ("GET", "POST"):
-            status = _request(user, method, url)
+        statuses = {method: _request(user, method, url) for method in ("GET", "POST")}
+        if set(statuses.values()) == {METHOD_NOT_ALLOWED}:
+            problems.append(f"{url} as {role}: neither GET nor POST is allowed, nothing was checked")
+        for method, status in statuses.items():
+            if status == METHOD_NOT_ALLOWED:
+                continue  # refused for the method alone, whatever the object: nothing leaks
             if foreign:
-                problems += _foreign_problems(route, role, method, url, status, allowed, missing_url, user)
+                problems += _foreign_problems(role, method, url, status, allowed, missing_url, user)
             elif status not in _expected_without_foreign(rule, allowed, method):
                 problems.append(f"{method} {url} as {role} (allowed={allowed}): got {status}")
     return problems
 
 
 def _foreign_problems(
-    route: Route, role: str, method: str, url: str, status: int, allowed: bool, missing_url: str, user: Any
+    role: str, method: str, url: str, status: int, allowed: bool, missing_url: str, user: Any
 ) -> list[str]:
     """An object of department B: hidden (404) from anyone who may use the route at all."""
     if allowed and status != 404:
@@ -302,5 +355,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(world: World):
             continue
         real, _, _ = fill(route, world)
         response = Client().get(reverse(route.name, kwargs=real))
+        if response.status_code == METHOD_NOT_ALLOWED:
+            response = Client().post(reverse(route.name, kwargs=real), PROBE)
         assert response.status_code == 302, route.name
         assert response["Location"].startswith(reverse("console:sign-in")), route.name
