@@ -13,7 +13,7 @@ MANAGE := $(BIN)/python manage.py
 # mypy covers the domain layer (DESIGN: services, selectors, core, audit).
 MYPY_PATHS := civitas/core civitas/audit civitas/accounts/permissions.py civitas/accounts/services.py \
 	civitas/accounts/selectors.py civitas/cases/services civitas/cases/selectors.py civitas/people/services.py \
-	civitas/people/selectors.py civitas/catalog/services.py civitas/catalog/selectors.py civitas/catalog/validation.py
+	civitas/accounts/auth_services.py civitas/people/selectors.py civitas/catalog/services.py civitas/catalog/selectors.py civitas/catalog/validation.py
 
 .PHONY: run test test-e2e install install-dev assets lint migrate demo bench lock clean ci
 
@@ -42,12 +42,15 @@ assets: $(VENV)/.base-installed static/vendor/.copied
 
 ## make run: install, migrate SQLite (or DATABASE_URL), load demo data, start web + worker + scheduler.
 run: export DEBUG ?= 1
+# The demo signs in without an authenticator app (enrolment is offered, not forced); MFA_REQUIRED=1 forces it.
+run: export MFA_REQUIRED ?= 0
 run: assets
 	$(MANAGE) collectstatic --noinput -v0
 	$(MANAGE) migrate --noinput -v0
 	$(MANAGE) seed_demo
 	@echo ""
-	@echo "  Civitas is starting on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
+	@echo "  Civitas is starting on http://127.0.0.1:$(PORT)/  (staff console: http://127.0.0.1:$(PORT)/console/, admin: /admin/)"
+	@echo "  Two-step sign-in: MFA_REQUIRED=$$MFA_REQUIRED (0: offered at first sign-in, not forced; 1: required)."
 	@echo "  Press Ctrl-C to stop web, worker and scheduler."
 	@echo ""
 	WEB_PORT=$(PORT) $(BIN)/honcho start --no-prefix -f Procfile 2>&1 || test $$? -eq 130

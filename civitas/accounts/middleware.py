@@ -44,13 +44,16 @@ def redirect(request: HttpRequest, url: str) -> HttpResponse:
 
 def with_next(route: str, request: HttpRequest) -> str:
     """`route`'s URL with ?next= the page to come back to (for htmx: the page, not the fragment)."""
+    url = reverse(route)
+    target = return_target(request)
+    return f"{url}?{urlencode({'next': target})}" if target else url
+
+
+def return_target(request: HttpRequest) -> str:
     htmx: Any = getattr(request, "htmx", False)
     if htmx:
-        target = htmx.current_url_abs_path or ""
-    else:
-        target = request.get_full_path() if request.method == "GET" else ""
-    url = reverse(route)
-    return f"{url}?{urlencode({'next': target})}" if target else url
+        return str(htmx.current_url_abs_path or "")
+    return request.get_full_path() if request.method == "GET" else ""
 
 
 class IdleTimeoutMiddleware:
