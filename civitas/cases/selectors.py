@@ -231,4 +231,3 @@ def case_assignable_people(*, case: Case) -> QuerySet[User]:
         Q(department_id=case.department_id) | Q(department__isnull=True)
     )
     return User.objects.filter(is_active=True, pk__in=memberships.values("user_id")).order_by("display_name", "email")
-
