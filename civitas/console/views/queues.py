@@ -60,7 +60,7 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
         "queues": QUEUES.values(),
         "form": form,
         "page": page,
-        "bulk_form": BulkForm(actor=request.user),
+        "bulk_form": BulkForm(actor=request.user, auto_id="bulk-%s"),
         "saved_views": list(saved_views_for(actor=request.user)),
         "current_view": request.GET.get("view", ""),
         "params": _kept_params(request.GET),
