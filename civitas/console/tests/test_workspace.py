@@ -360,6 +360,7 @@ def test_requester_panel_records_access_and_lists_other_cases(signed_in, case, r
     before = AuditEvent.objects.filter(person_id=person.pk, action__endswith="person:read").count()
     panel = signed_in.get(url("requester", case), HTTP_HX_REQUEST="true").content.decode()
     assert "Ada Lovelace" in panel and "ada.lovelace@example.org" in panel and earlier.reference in panel
+    assert reverse("console:person", kwargs={"pk": person.pk}) in panel
     events = AuditEvent.objects.filter(person_id=person.pk, action__endswith="person:read")
     assert events.count() == before + 1 and events.last().context["purpose"] == "case_work"
 
