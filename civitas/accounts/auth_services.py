@@ -191,7 +191,7 @@ def _check_may_reset(actor: Any, user: User) -> None:
 
 
 def mfa_prompt_dismiss(*, user: User) -> None:
-    """'Not now' on the enrolment offer (only when MFA is not required)."""
+    """The enrolment offer was shown at first sign-in, or the user chose 'Not now' (MFA not required)."""
     User.objects.filter(pk=user.pk).update(mfa_prompt_dismissed=True)
     user.mfa_prompt_dismissed = True
 

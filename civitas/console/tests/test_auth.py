@@ -204,16 +204,25 @@ def test_repeated_wrong_codes_are_slowed_down(client, caseworker):
 
 def test_enforcement_off_lets_unenrolled_staff_in_and_offers_enrolment_once(client, caseworker, mfa_optional):
     response = sign_in(client, caseworker.email, next_url=ACCOUNT)
-    assert response["Location"].startswith(SETUP)  # offered on first sign-in
-    page = client.get(response["Location"])
-    assert "Not now" in page.content.decode()
-    assert client.get(ACCOUNT).status_code == 200  # but not forced
-    later = client.post(reverse("console:mfa-later"), {"next": ACCOUNT})
-    assert later["Location"] == ACCOUNT
+    assert response["Location"] == ACCOUNT  # not forced
+    page = client.get(ACCOUNT)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Protect your account with two-step sign-in" in html  # offered on first sign-in
+    assert "Set up an authenticator app" in html
     caseworker.refresh_from_db()
     assert caseworker.mfa_prompt_dismissed
     client.post(reverse("console:sign-out"))
-    assert sign_in(client, caseworker.email, next_url=ACCOUNT)["Location"] == ACCOUNT
+    sign_in(client, caseworker.email, next_url=ACCOUNT)
+    assert "Protect your account with two-step sign-in" not in client.get(ACCOUNT).content.decode()
+
+
+def test_not_now_on_the_setup_page_goes_back(client, caseworker, mfa_optional):
+    client.force_login(caseworker)
+    page = client.get(SETUP + "?next=" + ACCOUNT)
+    assert "Not now" in page.content.decode()
+    later = client.post(reverse("console:mfa-later"), {"next": ACCOUNT})
+    assert later["Location"] == ACCOUNT
 
 
 def test_not_now_is_refused_when_mfa_is_required(client, caseworker, mfa_required):

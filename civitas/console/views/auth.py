@@ -71,10 +71,24 @@ def after_password(request: HttpRequest) -> HttpResponse:
     step = auth_services.mfa_next_step(request)
     if step == "verify":
         return redirect(with_next("console:mfa-verify", target))
-    user: Any = request.user
-    if step == "setup" or not (request.session.get(auth_services.MFA_ENROLLED_KEY) or user.mfa_prompt_dismissed):
+    if step == "setup":
         return redirect(with_next("console:mfa-setup", target))
+    user: Any = request.user
+    if not (request.session.get(auth_services.MFA_ENROLLED_KEY) or user.mfa_prompt_dismissed):
+        prompt_enrolment(request, user)
     return HttpResponseRedirect(target)
+
+
+def prompt_enrolment(request: HttpRequest, user: Any) -> None:
+    """MFA offered, not forced: say so once, at the first sign-in (the account page keeps the offer)."""
+    messages.info(
+        request,
+        _(
+            "Protect your account with two-step sign-in: open Your account (your name in the menu) "
+            "and choose 'Set up an authenticator app'."
+        ),
+    )
+    auth_services.mfa_prompt_dismiss(user=user)
 
 
 def field_error(form: forms.Form, error: DomainError) -> None:
