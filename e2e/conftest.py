@@ -8,6 +8,7 @@ npm (`node_modules/axe-core/axe.min.js`). Without either, the tests SKIP locally
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -71,6 +72,9 @@ def new_context(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
             options["viewport"] = PHONE_VIEWPORT
         context = browser.new_context(**options)
         context.set_default_timeout(TIMEOUT_MS)
+        # Only the live server answers: map tiles and anything else outside fail fast and offline,
+        # as they would for a console that cannot reach the internet (pages must work without them).
+        context.route(re.compile(r"^(?!" + re.escape(live_server.url) + ")"), lambda route: route.abort())
         if user is not None:
             context.add_cookies([session_cookie(user, live_server.url)])
         contexts.append(context)
@@ -82,14 +86,14 @@ def new_context(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
 
 
 @pytest.fixture
-def new_page(new_context: Callable[..., Any]) -> Iterator[Callable[..., Any]]:
+def new_page(new_context: Callable[..., Any], live_server: Any) -> Iterator[Callable[..., Any]]:
     """new_page(user=None, phone=False) → a page that records failed requests (asserted empty at the end)."""
     failures: list[str] = []
 
     def make(user: Any = None, *, phone: bool = False) -> Any:
         page = new_context(user, phone=phone).new_page()
         page.on("response", lambda response: _record_failed_asset(response, failures))
-        page.on("requestfailed", lambda request: failures.append(f"{request.url}: {request.failure}"))
+        page.on("requestfailed", lambda request: _record_failed_request(request, live_server.url, failures))
         page.on("pageerror", lambda error: failures.append(f"JavaScript error: {error}"))
         return page
 
@@ -100,6 +104,11 @@ def new_page(new_context: Callable[..., Any]) -> Iterator[Callable[..., Any]]:
 def _record_failed_asset(response: Any, failures: list[str]) -> None:
     if "/static/" in response.url and response.status >= 400:
         failures.append(f"{response.url}: HTTP {response.status}")
+
+
+def _record_failed_request(request: Any, base_url: str, failures: list[str]) -> None:
+    if request.url.startswith(base_url):
+        failures.append(f"{request.url}: {request.failure}")
 
 
 def session_cookie(user: Any, base_url: str) -> dict[str, Any]:
