@@ -10,7 +10,10 @@ PostgreSQL database civitas_bench_<pid>, cloned from a template migrated once pe
 - create: `case_create` through the service, one case per transaction (target ≥ 500 cases/s);
 - import: `manage.py import_cases --format boston` of the 2011 Boston file (SQLite ≥ 10,000 rows/s;
   PostgreSQL ≥ 0.2 × a raw COPY of the same file measured in the same run; peak RSS ≤ 300 MB);
-- audit: `verify_audit()` over 1,000,000 events (≤ 30 s); SQLite unless --db names PostgreSQL.
+- audit: `verify_audit()` over 1,000,000 events (≤ 30 s); SQLite unless --db names PostgreSQL;
+- queue, search: server time of /console/queues/all-open/ (p95 ≤ 50 ms at 1M cases, 1M ÷ 100k ≤ 1.5×)
+  and /console/search/ (p95 ≤ 150 ms for a common word, ≤ 20 ms for a reference) over synthetic
+  cases (bench/synthetic_cases.py); PostgreSQL unless --db names SQLite.
 
 Exit status: 0 when every benchmark ran (a MISS is reported, not an error); 1 with --strict when a
 target is missed; 2 when a benchmark itself failed.
@@ -41,13 +44,17 @@ from bench import boston_import
 from bench._django import REPO, RESULT_PREFIX
 from bench.generate import EXTRACT, REAL_FILE, boston_csv
 
-BENCHMARKS = ("create", "import", "audit")
+BENCHMARKS = ("create", "import", "audit", "queue", "search")
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 CREATE_TARGET = 500.0  # cases per second
 IMPORT_SQLITE_TARGET = 10_000.0  # rows per second
 IMPORT_PG_FRACTION = 0.2  # of the raw COPY rate
 IMPORT_RSS_TARGET = 300.0  # MB
 AUDIT_TARGET = 30.0  # seconds per 1,000,000 events
+QUEUE_TARGET_MS = 50.0  # p95 of the first page of the all-open queue at the largest size
+QUEUE_GROWTH_TARGET = 1.5  # p95 at the largest size ÷ p95 at the smallest
+SEARCH_WORD_TARGET_MS = 150.0  # p95 of a search for a common word
+SEARCH_REFERENCE_TARGET_MS = 20.0  # p95 of a search for a reference
 # The audit checkpoint key of the throwaway databases (never a real one; keeps var/ untouched).
 BENCH_SECRET_KEY = "bench-only-secret-key-never-used-to-serve-0123456789"  # noqa: S105 (throwaway)
 BENCH_AUDIT_KEY = "civitas-bench-only-checkpoint-key-not-a-secret"
@@ -86,6 +93,8 @@ class Result:
 def _number(value: float, unit: str) -> str:
     if unit == "s":
         return f"{value:,.1f} s"
+    if unit in ("ms", "×"):
+        return f"{value:,.1f} {unit}"
     if unit == "MB":
         return f"{value:,.0f} MB"
     return f"{value:,.0f} {unit}"
@@ -311,6 +320,49 @@ def bench_audit(dbs: Any, env: dict[str, str], args: argparse.Namespace) -> list
     return [Result(f"verify_audit {args.events:,}", dbs.label, run["seconds"], "s", target, False, note)]
 
 
+def bench_console(dbs: Any, env: dict[str, str], args: argparse.Namespace, only: list[str]) -> list[Result]:
+    """queue and search share one database grown through --sizes (generating 1M cases takes minutes)."""
+    sizes = sorted(int(size) for size in args.sizes.split(","))
+    measure = [name for name in ("queue", "search") if name in only]
+    url = dbs.fresh("console")
+    try:
+        say(f"{'+'.join(measure)} on {dbs.label}: growing to {', '.join(f'{s:,}' for s in sizes)} synthetic cases")
+        run = worker(
+            env,
+            url,
+            "console_reads",
+            "--sizes",
+            ",".join(map(str, sizes)),
+            "--requests",
+            str(args.requests),
+            "--measure",
+            ",".join(measure),
+        )
+    finally:
+        dbs.discard(url)
+    small, large = str(sizes[0]), str(sizes[-1])
+    made = "; ".join(f"{int(k):,} cases in {v:,.0f} s" for k, v in run["generate_seconds"].items())
+    results = []
+    if "queue" in measure:
+        p95 = run["queue"][large]["p95_ms"]
+        note = f"p50 {run['queue'][large]['p50_ms']:.1f} ms, {args.requests} requests; generated {made}"
+        results.append(Result(f"queue p95 at {int(large):,}", dbs.label, p95, "ms", QUEUE_TARGET_MS, False, note))
+        if small != large:
+            growth = p95 / max(run["queue"][small]["p95_ms"], 0.001)
+            note = f"p95 {run['queue'][small]['p95_ms']:.1f} ms at {int(small):,}, {p95:.1f} ms at {int(large):,}"
+            results.append(Result("queue p95 growth", dbs.label, growth, "×", QUEUE_GROWTH_TARGET, False, note))
+    if "search" in measure:
+        word, ref = run["search"]["word"], run["search"]["reference"]
+        matches = ", ".join(f"{w} {n:,}" for w, n in run["search"]["matches"].items())
+        note = f"p50 {word['p50_ms']:.1f} ms at {int(large):,} cases; matching documents: {matches or 'n/a'}"
+        results.append(Result("search word p95", dbs.label, word["p95_ms"], "ms", SEARCH_WORD_TARGET_MS, False, note))
+        note = f"p50 {ref['p50_ms']:.1f} ms (a redirect to the case)"
+        results.append(
+            Result("search reference p95", dbs.label, ref["p95_ms"], "ms", SEARCH_REFERENCE_TARGET_MS, False, note)
+        )
+    return results
+
+
 # --- main --------------------------------------------------------------------------------------------
 
 
@@ -326,6 +378,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cases", type=int, default=2000, help="cases to create (default 2,000)")
     parser.add_argument("--events", type=int, default=1_000_000, help="audit events to verify (default 1,000,000)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each benchmark; the best counts")
+    parser.add_argument("--sizes", default="100000,1000000", help="case counts for queue/search (default 100k,1M)")
+    parser.add_argument("--requests", type=int, default=60, help="timed requests per page (queue/search)")
     parser.add_argument("--import-file", type=Path, help="a Boston 311 CSV (default: the 2011 file)")
     parser.add_argument("--import-rows", type=int, help="import a synthetic Boston file of this many rows instead")
     parser.add_argument("--batch-size", type=int, help="pass --batch-size to import_cases (default: its own)")
@@ -364,9 +418,11 @@ def main(argv: list[str] | None = None) -> int:
         if not pg:
             say(f"PostgreSQL does not answer at {args.pg_url}: SQLite only")
         audit_kinds = ["sqlite"]  # PostgreSQL when asked for by --db
+        console_kinds = ["postgres"] if pg else []  # SQLite when asked for by --db
     else:
         kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
         audit_kinds = kinds
+        console_kinds = kinds
     workdir = Path(tempfile.mkdtemp(prefix="civitas-bench-"))
     env = {key: value for key, value in os.environ.items() if key != "CIVITAS_TESTING"}
     # Production settings: DEBUG off (no query log, no debug cursor), with bench-only secrets.
@@ -391,6 +447,8 @@ def main(argv: list[str] | None = None) -> int:
                     plan.append(("boston import", lambda dbs=dbs: bench_import(dbs, env, args, path, about)))
                 if "audit" in only and kind in audit_kinds:
                     plan.append(("verify_audit", lambda dbs=dbs: bench_audit(dbs, env, args)))
+                if {"queue", "search"} & set(only) and kind in console_kinds:
+                    plan.append(("queue/search", lambda dbs=dbs: bench_console(dbs, env, args, only)))
                 for name, step in plan:
                     try:
                         results.extend(step())

@@ -28,6 +28,7 @@ from civitas.catalog.services import attribute_add, service_group_create, servic
 from civitas.demo import data
 from civitas.people.models import Person
 from civitas.people.services import person_find_or_create_by_contact, person_update
+from civitas.search.indexing import reindex as search_reindex
 
 SOURCE_SYSTEM = "riverton-demo"
 EXTRACT = Path(__file__).resolve().parents[2] / "tests" / "data" / "boston_311_2011_extract.csv"
@@ -54,6 +55,7 @@ def seed(*, extract: Path = EXTRACT, rng_seed: int = 2026) -> SeedResult:
     result.cases_imported = summary.imported
     if summary.imported:
         add_activity(staff, residents, random.Random(rng_seed))  # noqa: S311 - reproducible demo data
+    search_reindex()  # imported cases carry no events: build their search documents (stale ones only)
     result.logins = [(user.email, role) for role, user in staff.items()]
     return result
 
