@@ -127,7 +127,9 @@ def focus_after(action: str, errors: dict[str, str]) -> str:
 @require_GET
 def callers(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("caller_query", "").strip()
-    context = {"callers": find_callers(request, query, chosen=""), "form": IntakeForm(caller_query=query)}
+    chosen = request.GET.get("caller", "").strip()
+    form = IntakeForm(caller_query=query, caller=chosen or ANONYMOUS)
+    context = {"callers": find_callers(request, query, chosen=chosen), "form": form}
     context["searched_callers"] = bool(query)
     return render_page(request, "console/intake/_callers_fragment.html", context)
 
