@@ -46,7 +46,8 @@ def test_worker_runs_enqueued_event_handlers(make_case, caseworker):
     from civitas.cases.services import case_transition
 
     case_transition(actor=caseworker, case=cases[0], to_status="closed")
-    assert DBTaskResult.objects.filter(status="READY").count() == 4
+    # 4 events (3 created, 1 status change), each with two handlers: the rollup and the search index
+    assert DBTaskResult.objects.filter(status="READY").count() == 8
     result = run_worker()
     assert result.returncode == 0, result.stderr
     statuses = set(DBTaskResult.objects.values_list("status", flat=True))
