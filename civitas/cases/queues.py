@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Case as CaseWhen
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import OrderBy
@@ -315,6 +316,32 @@ def queue_cases(
     return apply_filters(qs, filters or QueueFilters())
 
 
+# What a queue row shows (and the keys it sorts by): the rest of a case stays in the database.
+LIST_COLUMNS = (
+    "id",
+    "reference",
+    "title",
+    "status",
+    "priority",
+    "channel",
+    "area",
+    "created_at",
+    "updated_at",
+    "resolution_due_at",
+    "resolved_at",
+    "department_id",
+    "service_type__id",
+    "service_type__name",
+    # the translated names (modeltranslation reads name_<language> behind `name`)
+    *(f"service_type__name_{code.replace('-', '_')}" for code, _label in settings.LANGUAGES),
+    "team__id",
+    "team__name",
+    "assignee__id",
+    "assignee__display_name",
+    "assignee__email",
+)
+
+
 def queue_page(
     *,
     actor: Any,
@@ -342,7 +369,8 @@ def queue_page(
     backwards = bool(position and position.backwards)
     if position is not None:
         qs = qs.filter(keyset_filter(keys, position.values, backwards=backwards))
-    rows = list(qs.order_by(*_order_by(keys, reverse=backwards)).prefetch_related("tags")[: size + 1])
+    qs = qs.only(*LIST_COLUMNS).order_by(*_order_by(keys, reverse=backwards)).prefetch_related("tags")
+    rows = list(qs[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     if backwards:
@@ -368,6 +396,7 @@ def queue_service_types(*, actor: Any) -> QuerySet[ServiceType]:
 
 def queue_teams(*, actor: Any) -> QuerySet[Team]:
     qs = Team.objects.filter(is_active=True).select_related("department")
+    qs = qs.only("id", "name", "department_id", "department__name")  # choice labels only
     return _scope(qs, departments_for(actor, "case.view"), "department_id")
 
 
@@ -377,7 +406,8 @@ def queue_assignees(*, actor: Any) -> QuerySet[User]:
     memberships = Membership.objects.filter(role__in=list(CASE_WORKERS))
     if allowed is not ALL:
         memberships = memberships.filter(Q(department_id__in=allowed) | Q(department__isnull=True))
-    return User.objects.filter(is_active=True, pk__in=memberships.values("user_id")).order_by("display_name", "email")
+    people = User.objects.filter(is_active=True, pk__in=memberships.values("user_id"))
+    return people.only("id", "display_name", "email").order_by("display_name", "email")  # choice labels only
 
 
 # --- saved views ------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from civitas.cases.queues import SORTS, QueueFilters, queue_assignees, queue_service_types, queue_teams
 from civitas.cases.services.tags import clean_tag
 from civitas.cases.states import CaseStatus
+from civitas.console.formtools import FastModelChoiceField, FastSelect
 from civitas.core.choices import Channel, Priority
 from civitas.core.errors import ValidationError as DomainValidationError
 
@@ -20,21 +21,33 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+def _team_label(department: str, name: str) -> str:
+    return f"{department} / {name}"
+
+
+def _person_label(display_name: str, email: str) -> str:
+    return display_name or email
+
+
+TEAM_LABEL = {"label_fields": ("department__name", "name"), "make_label": _team_label}
+PERSON_LABEL = {"label_fields": ("display_name", "email"), "make_label": _person_label}
+
+
 def _select(attrs: dict[str, str] | None = None) -> forms.Select:
-    return forms.Select(attrs={"class": "usa-select", **(attrs or {})})
+    return FastSelect(attrs={"class": "usa-select", **(attrs or {})})
 
 
 class QueueFilterForm(forms.Form):
-    service_type = forms.ModelChoiceField(
+    service_type = FastModelChoiceField(
         queryset=None, required=False, label=_("Service type"), empty_label=_("Any"), widget=_select()
     )
     status = forms.ChoiceField(choices=ANY + CaseStatus.choices, required=False, label=_("Status"), widget=_select())
     priority = forms.ChoiceField(choices=ANY + Priority.choices, required=False, label=_("Priority"), widget=_select())
-    team = forms.ModelChoiceField(
-        queryset=None, required=False, label=_("Team"), empty_label=_("Any"), widget=_select()
+    team = FastModelChoiceField(
+        queryset=None, required=False, label=_("Team"), empty_label=_("Any"), widget=_select(), **TEAM_LABEL
     )
-    assignee = forms.ModelChoiceField(
-        queryset=None, required=False, label=_("Assigned to"), empty_label=_("Anyone"), widget=_select()
+    assignee = FastModelChoiceField(
+        queryset=None, required=False, label=_("Assigned to"), empty_label=_("Anyone"), widget=_select(), **PERSON_LABEL
     )
     channel = forms.ChoiceField(choices=ANY + Channel.choices, required=False, label=_("Channel"), widget=_select())
     area = forms.CharField(
@@ -95,11 +108,11 @@ BULK_ACTIONS = [("assign", _("Assign")), ("status", _("Change status")), ("tag",
 
 class BulkForm(forms.Form):
     action = forms.ChoiceField(choices=BULK_ACTIONS, label=_("Action"), widget=_select())
-    team = forms.ModelChoiceField(
-        queryset=None, required=False, label=_("Team"), empty_label=_("Keep the team"), widget=_select()
+    team = FastModelChoiceField(
+        queryset=None, required=False, label=_("Team"), empty_label=_("Keep the team"), widget=_select(), **TEAM_LABEL
     )
-    assignee = forms.ModelChoiceField(
-        queryset=None, required=False, label=_("Person"), empty_label=_("Nobody"), widget=_select()
+    assignee = FastModelChoiceField(
+        queryset=None, required=False, label=_("Person"), empty_label=_("Nobody"), widget=_select(), **PERSON_LABEL
     )
     status = forms.ChoiceField(
         choices=[("", _("Choose a status")), *CaseStatus.choices],
