@@ -325,6 +325,8 @@ def bench_console(dbs: Any, env: dict[str, str], args: argparse.Namespace, only:
     sizes = sorted(int(size) for size in args.sizes.split(","))
     measure = [name for name in ("queue", "search") if name in only]
     url = dbs.fresh("console")
+    # Pages render with DEBUG off, through the manifest static storage: it needs collectstatic.
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=REPO, env=env, check=True)
     try:
         say(f"{'+'.join(measure)} on {dbs.label}: growing to {', '.join(f'{s:,}' for s in sizes)} synthetic cases")
         run = worker(
