@@ -3,6 +3,7 @@
 from civitas.cases.services.attachments import case_add_attachment
 from civitas.cases.services.bulk import BulkResult, case_bulk_assign, case_bulk_tag, case_bulk_transition
 from civitas.cases.services.create import case_create
+from civitas.cases.services.intake import case_create_with_caller
 from civitas.cases.services.lifecycle import (
     case_add_note,
     case_assign,
@@ -26,6 +27,7 @@ __all__ = [
     "case_bulk_tag",
     "case_bulk_transition",
     "case_create",
+    "case_create_with_caller",
     "case_follow",
     "case_link",
     "case_merge",

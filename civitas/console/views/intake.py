@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import path
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from civitas.cases.models import Case
-from civitas.cases.services import case_create
+from civitas.cases.services import case_create_with_caller
 from civitas.catalog.models import ServiceAttribute, ServiceType
 from civitas.catalog.selectors import attributes_for, service_type_by_code, service_types_for_intake
 from civitas.catalog.validation import AttributeValidationError
@@ -28,7 +27,6 @@ from civitas.core.choices import Channel, Language, Priority
 from civitas.core.errors import NotFound, ValidationError
 from civitas.people.models import Person, PreferredChannel
 from civitas.people.selectors import person_get, persons_search
-from civitas.people.services import person_create
 
 CALLER_PURPOSE = "caller_enquiry"
 MIN_QUERY_LENGTH = 2
@@ -218,52 +216,33 @@ def questions_for(service_type: ServiceType | None, answers: dict[str, Any], err
 
 
 def create_case(actor: Any, form: IntakeForm) -> Case:
-    """The caller (existing, new or anonymous) and the case, together or not at all."""
+    """The caller (existing, new or anonymous) and the case, through one service."""
     if not form.service_type:
         raise ValidationError(
             _("Choose the service type: type what the problem is, then pick one."), field="service_type"
         )
-    with transaction.atomic():
-        requester = resolve_caller(actor, form)
-        return case_create(
-            actor=actor,
-            service_type=form.service_type,
-            channel=Channel.PHONE,
-            description=form.case["description"],
-            address=form.case["address"],
-            lat=form.case["lat"],
-            long=form.case["long"],
-            priority=form.case["priority"] or None,
-            attributes={code: value for code, value in form.answers.items() if value not in ("", [])},
-            requester=requester,
-        )
+    return case_create_with_caller(
+        actor=actor,
+        new_caller=form.person if form.caller == NEW else None,
+        requester=existing_caller(actor, form),
+        service_type=form.service_type,
+        channel=Channel.PHONE,
+        description=form.case["description"],
+        address=form.case["address"],
+        lat=form.case["lat"],
+        long=form.case["long"],
+        priority=form.case["priority"] or None,
+        attributes={code: value for code, value in form.answers.items() if value not in ("", [])},
+    )
 
 
-def resolve_caller(actor: Any, form: IntakeForm) -> Person | None:
-    if form.caller == ANONYMOUS:
+def existing_caller(actor: Any, form: IntakeForm) -> Person | None:
+    if form.caller in (ANONYMOUS, NEW):
         return None
-    if form.caller == NEW:
-        return create_caller(actor, form.person)
     try:
         return person_get(actor=actor, person_id=form.caller, purpose=CALLER_PURPOSE)
     except NotFound:
         raise ValidationError(_("That caller could not be found; search again."), field="caller") from None
-
-
-def create_caller(actor: Any, details: dict[str, str]) -> Person:
-    if not any(details[name] for name in ("given_name", "family_name", "phone", "email")):
-        raise ValidationError(
-            _("Give the new caller's name, phone or email, or choose 'Anonymous caller'."), field="given_name"
-        )
-    return person_create(
-        actor=actor,
-        given_name=details["given_name"],
-        family_name=details["family_name"],
-        phones=[details["phone"]] if details["phone"] else [],
-        emails=[details["email"]] if details["email"] else [],
-        preferred_language=details["preferred_language"] or Language.ENGLISH,
-        preferred_channel=details["preferred_channel"] or PreferredChannel.PHONE,
-    )
 
 
 def form_errors(error: ValidationError) -> dict[str, str]:
