@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_ratelimit",
     "django_tasks",
     "django_tasks_db",
     "django_otp",  # sign-in security: TOTP devices (before civitas.accounts, whose admin replaces theirs)
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "civitas.catalog",
     "civitas.cases",
     "civitas.search",
+    "civitas.notifications",
     "civitas.portal",
     "civitas.console",
     "civitas.demo",
@@ -224,6 +226,46 @@ AXES_VERBOSE = False
 # Where the client address comes from: REMOTE_ADDR unless a trusted proxy sets a header (e.g.
 # AXES_IP_HEADERS=HTTP_X_FORWARDED_FOR behind a load balancer that overwrites it).
 AXES_IPWARE_META_PRECEDENCE_ORDER = tuple(env_list("AXES_IP_HEADERS", ["REMOTE_ADDR"]))
+
+# --- cache (rate limits, sessions of many processes) -------------------------------------------
+# CACHE_URL=redis://host:6379/1 when several web processes or nodes run; otherwise a file cache under
+# var/ that the processes of one server share. Tests use a per-process memory cache.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif TESTING:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
+    }
+# django-ratelimit counts in the cache above; the file cache is shared by the processes of one server.
+RATELIMIT_USE_CACHE = "default"
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
+
+# --- resident portal (issue 4) ------------------------------------------------------------------
+# Photos: at most PORTAL_MAX_PHOTOS per report, each at most PORTAL_PHOTO_MAX_BYTES, JPEG/PNG/WebP by content;
+# re-encoded with Pillow (EXIF and GPS removed) and scaled to at most PORTAL_PHOTO_MAX_PIXELS on the long side.
+PORTAL_MAX_PHOTOS = env_int("PORTAL_MAX_PHOTOS", 3, minimum=0)
+PORTAL_PHOTO_MAX_BYTES = env_int("PORTAL_PHOTO_MAX_BYTES", 8 * 1024 * 1024, minimum=1024)
+PORTAL_PHOTO_MAX_PIXELS = env_int("PORTAL_PHOTO_MAX_PIXELS", 2048, minimum=64)
+# The jurisdiction's boundary: a GeoJSON file (Polygon / MultiPolygon, or a FeatureCollection of them).
+# Points outside are refused. Empty: no boundary check.
+JURISDICTION_BOUNDARY_FILE = env_str("JURISDICTION_BOUNDARY_FILE", "")
+# Where the portal map opens (lat, long, zoom) when the resident has not placed a pin.
+PORTAL_MAP_CENTER = tuple(float(v) for v in env_list("PORTAL_MAP_CENTER", ["42.3601", "-71.0589", "13"]))
+# Rate limits (django-ratelimit syntax "count/period"): per client address and per contact (email/phone).
+PORTAL_REPORT_RATE_IP = env_str("PORTAL_REPORT_RATE_IP", "20/h") or "20/h"
+PORTAL_REPORT_RATE_CONTACT = env_str("PORTAL_REPORT_RATE_CONTACT", "10/h") or "10/h"
+PORTAL_SIGN_IN_RATE_IP = env_str("PORTAL_SIGN_IN_RATE_IP", "10/h") or "10/h"
+PORTAL_SIGN_IN_RATE_CONTACT = env_str("PORTAL_SIGN_IN_RATE_CONTACT", "5/h") or "5/h"
+PORTAL_TRACK_RATE_IP = env_str("PORTAL_TRACK_RATE_IP", "30/h") or "30/h"
+# Resident sign-in links are good for this many minutes, once.
+PORTAL_SIGN_IN_LINK_MINUTES = env_int("PORTAL_SIGN_IN_LINK_MINUTES", 20, minimum=1)
+# A satisfaction answer can be changed for this many days after it was first given.
+SATISFACTION_EDIT_DAYS = env_int("SATISFACTION_EDIT_DAYS", 14, minimum=0)
+# Public maps show locations of location-sensitive service types only to a grid this many metres wide.
+PUBLIC_GRID_METRES = env_int("PUBLIC_GRID_METRES", 500, minimum=10)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "civitas@localhost")

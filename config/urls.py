@@ -3,7 +3,6 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from civitas.portal import views as portal_views
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -18,7 +17,8 @@ admin.site.site_header = "Civitas administration"
 admin.site.site_title = "Civitas admin"
 
 urlpatterns = [
-    path("", portal_views.home, name="portal-home"),
+    path("", include("civitas.portal.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
     path("console/", include("civitas.console.urls")),
     # Staff sign in once, at the console's sign-in (lockout, MFA, audit); the admin's own form is not used.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from civitas.accounts.permissions import PERMISSIONS, PUBLIC, ROUTE_RULES
+from civitas.accounts.permissions import PERMISSIONS, PUBLIC, RESIDENT, ROUTE_RULES
 
 SELF_GUARDED_NAMESPACES = {"admin"}
 
@@ -31,4 +31,4 @@ def test_every_route_has_a_rule():
 
 def test_rules_name_real_actions():
     for route, rule in ROUTE_RULES.items():
-        assert rule == PUBLIC or rule in PERMISSIONS, (route, rule)
+        assert rule in (PUBLIC, RESIDENT) or rule in PERMISSIONS, (route, rule)

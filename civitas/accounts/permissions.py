@@ -125,9 +125,38 @@ def require(user: Any, action: str, department_id: int | None = None, *, hide: b
 # Every named URL outside the admin site maps to PUBLIC or to the action a view must `require`.
 # tests/test_route_permissions.py fails when a route is missing here.
 PUBLIC = "public"
+# A resident signed in to the portal by an emailed link (the view checks the portal session, not staff roles).
+RESIDENT = "resident"
 ROUTE_RULES: dict[str, str] = {
-    "portal-home": PUBLIC,
     "healthz": PUBLIC,
+    "set_language": PUBLIC,
+    # portal: home, catalogue, public requests (civitas/portal/views/catalogue.py, public.py)
+    "portal:home": PUBLIC,
+    "portal:services": PUBLIC,
+    "portal:group": PUBLIC,
+    "portal:requests": PUBLIC,
+    "portal:requests-map-data": PUBLIC,
+    "portal:request": PUBLIC,
+    # portal: report (civitas/portal/views/report.py)
+    "portal:report": PUBLIC,
+    "portal:report-review": PUBLIC,
+    "portal:report-done": PUBLIC,
+    "portal:report-duplicates": PUBLIC,
+    "portal:report-follow": PUBLIC,
+    # portal: track, follow, satisfaction (civitas/portal/views/track.py, satisfaction.py)
+    "portal:track": PUBLIC,
+    "portal:track-case": PUBLIC,
+    "portal:track-follow": PUBLIC,
+    "portal:track-unfollow": PUBLIC,
+    "portal:satisfaction": PUBLIC,
+    # portal: resident accounts (civitas/portal/views/account.py)
+    "portal:sign-in": PUBLIC,
+    "portal:sign-in-sent": PUBLIC,
+    "portal:sign-in-link": PUBLIC,
+    "portal:sign-out": PUBLIC,
+    "portal:my-requests": RESIDENT,
+    "portal:profile": RESIDENT,
+    "portal:profile-delete": RESIDENT,
     # console: sign-in and account (civitas/console/views/auth.py)
     "console:sign-in": PUBLIC,
     "console:sign-out": PUBLIC,

@@ -115,6 +115,12 @@ class Case(models.Model):
             models.Index(fields=["team", "status", "resolution_due_at"], name="case_team_status_due_idx"),
             models.Index(fields=["assignee", "status", "resolution_due_at"], name="case_assignee_status_idx"),
             models.Index(fields=["service_type", "created_at"], name="case_type_created_idx"),
+            # The portal's duplicate check: open cases of one service type inside a small lat/long box.
+            models.Index(
+                fields=["service_type", "lat", "long"],
+                condition=Q(status__in=sorted(OPEN_STATUSES), lat__isnull=False),
+                name="case_open_type_point_idx",
+            ),
             models.Index(fields=["created_at", "id"], name="case_created_idx"),
             models.Index(fields=["updated_at", "id"], name="case_updated_idx"),
         ]
@@ -257,3 +263,29 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SatisfactionResponse(models.Model):
+    """A resident's answer after resolution: was it fixed, a 1-5 rating, a comment. One per case.
+
+    The resident may change it for settings.SATISFACTION_EDIT_DAYS after `created_at`.
+    """
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="satisfaction")
+    fixed = models.BooleanField(null=True, blank=True, help_text="Did the resident say the problem was fixed?")
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | (Q(rating__gte=1) & Q(rating__lte=5)),
+                name="satisfaction_rating_1_to_5",
+            ),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="satisfaction_created_idx")]
+
+    def __str__(self) -> str:
+        return f"satisfaction of case {self.case_id}"

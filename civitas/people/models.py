@@ -67,6 +67,12 @@ class Person(TimeStampedModel):
     preferred_channel = models.CharField(
         _("preferred channel"), max_length=16, choices=PreferredChannel.choices, default=PreferredChannel.EMAIL
     )
+    address = models.CharField(
+        _("address"),
+        max_length=300,
+        blank=True,
+        help_text=_("Kept only while the person consents to storing their details (store_details)."),
+    )
     merged_into = models.ForeignKey(
         "self",
         null=True,
@@ -177,3 +183,26 @@ class Consent(models.Model):
     def __str__(self) -> str:
         state = "given" if self.given else "withdrawn"
         return f"{self.purpose} {state} (person #{self.person_id})"
+
+
+class SignInLink(models.Model):
+    """A one-time link that signs a resident in to the portal (no passwords).
+
+    Only the SHA-256 of the token is stored; the token itself travels in the email alone.
+    """
+
+    email = models.CharField(max_length=CONTACT_VALUE_MAX_LENGTH, help_text=_("Normalised email the link was sent to."))
+    token_hash = models.CharField(max_length=64)
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="sign_in_links")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
+    next_path = models.CharField(max_length=200, blank=True, help_text=_("Portal path to open after sign-in."))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["token_hash"], name="uniq_sign_in_link_token")]
+        indexes = [models.Index(fields=["email", "created_at"], name="sign_in_link_email_idx")]
+
+    def __str__(self) -> str:
+        return f"sign-in link #{self.pk}"

@@ -1,0 +1,5 @@
+"""Portal: account (being built)."""
+
+from django.urls import URLPattern
+
+urls: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""Portal: public (being built)."""
+
+from django.urls import URLPattern
+
+urls: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""Portal: satisfaction (being built)."""
+
+from django.urls import URLPattern
+
+urls: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""Portal: track (being built)."""
+
+from django.urls import URLPattern
+
+urls: list[URLPattern] = []
