@@ -236,9 +236,8 @@ if CACHE_URL.startswith(("redis://", "rediss://")):
 elif TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
-    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache"}}
+    CACHES["default"]["LOCATION"] = str(VAR_DIR / "cache")
 # django-ratelimit counts in the cache above; the file cache is shared by the processes of one server.
 RATELIMIT_USE_CACHE = "default"
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]

@@ -4,7 +4,6 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 
-
 def healthz(request: HttpRequest) -> JsonResponse:
     from django.db import connection
 
