@@ -15,7 +15,7 @@ MYPY_PATHS := civitas/core civitas/audit civitas/accounts/permissions.py civitas
 	civitas/accounts/selectors.py civitas/cases/services civitas/cases/selectors.py civitas/people/services.py \
 	civitas/accounts/auth_services.py civitas/people/selectors.py civitas/catalog/services.py civitas/catalog/selectors.py civitas/catalog/validation.py
 
-.PHONY: run test test-e2e install install-dev assets lint migrate demo bench lock clean ci
+.PHONY: run test test-e2e install install-dev assets lint migrate demo bench lock clean ci messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,14 @@ test-e2e: $(VENV)/.dev-installed static/vendor/.copied
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## make messages: collect translatable strings into locale/es/LC_MESSAGES/django.po, then compile the .mo
+## (both are committed, so a fresh clone needs no gettext tools). Translate the new entries, then run it again.
+messages: $(VENV)/.base-installed
+	DEBUG=1 $(MANAGE) makemessages -l es --no-obsolete --add-location file \
+		--ignore ".venv/*" --ignore "node_modules/*" --ignore "static/vendor/*" --ignore "staticfiles/*" \
+		--ignore "bench/*" --ignore "e2e/*" --ignore "*/tests/*" --ignore "civitas/console/*" --ignore "*/admin.py" --ignore "*/migrations/*"
+	DEBUG=1 $(MANAGE) compilemessages -l es --ignore ".venv/*" --ignore "node_modules/*"
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
