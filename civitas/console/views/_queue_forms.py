@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from civitas.cases.queues import SORTS, QueueFilters, queue_assignees, queue_service_types, queue_teams
 from civitas.cases.services.tags import clean_tag
 from civitas.cases.states import CaseStatus
-from civitas.console.formtools import FastModelChoiceField, FastSelect
+from civitas.console.formtools import FastModelChoiceField, FastSelect, OptionList
 from civitas.core.choices import Channel, Priority
 from civitas.core.errors import ValidationError as DomainValidationError
 
@@ -31,6 +31,19 @@ def _person_label(display_name: str, email: str) -> str:
 
 TEAM_LABEL = {"label_fields": ("department__name", "name"), "make_label": _team_label}
 PERSON_LABEL = {"label_fields": ("display_name", "email"), "make_label": _person_label}
+
+
+class QueueChoices:
+    """The actor's service-type, team and person options, read and rendered once per request.
+
+    The filter form and the bulk form of a queue page share one instance, so the team and person
+    lists (hundreds of options in a city) are queried and turned into HTML once, not twice.
+    """
+
+    def __init__(self, *, actor: Any) -> None:
+        self.service_types = OptionList(queue_service_types(actor=actor))
+        self.teams = OptionList(queue_teams(actor=actor), **TEAM_LABEL)
+        self.people = OptionList(queue_assignees(actor=actor), **PERSON_LABEL)
 
 
 def _select(attrs: dict[str, str] | None = None) -> forms.Select:
@@ -66,12 +79,13 @@ class QueueFilterForm(forms.Form):
         choices=[(key, sort.label) for key, sort in SORTS.items()], required=False, label=_("Sort by"), widget=_select()
     )
 
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Any, choices: QueueChoices | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        choices = choices or QueueChoices(actor=actor)
         fields: Any = self.fields
-        fields["service_type"].queryset = queue_service_types(actor=actor)
-        fields["team"].queryset = queue_teams(actor=actor)
-        fields["assignee"].queryset = queue_assignees(actor=actor)
+        fields["service_type"].use_options(choices.service_types)
+        fields["team"].use_options(choices.teams)
+        fields["assignee"].use_options(choices.people)
 
     def clean_tag(self) -> str:
         value = self.cleaned_data.get("tag", "")
@@ -124,11 +138,12 @@ class BulkForm(forms.Form):
         max_length=40, required=False, label=_("Tag"), widget=forms.TextInput(attrs={"class": "usa-input"})
     )
 
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Any, choices: QueueChoices | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        choices = choices or QueueChoices(actor=actor)
         fields: Any = self.fields
-        fields["team"].queryset = queue_teams(actor=actor)
-        fields["assignee"].queryset = queue_assignees(actor=actor)
+        fields["team"].use_options(choices.teams)
+        fields["assignee"].use_options(choices.people)
 
     def references(self) -> list[str]:
         """The ticked cases, or every case on the page when "select all" was ticked (works without JS)."""

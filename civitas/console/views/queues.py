@@ -26,7 +26,7 @@ from civitas.cases.services import (
 )
 from civitas.cases.services.bulk import BulkResult
 from civitas.console.views._base import render_page, staff_view
-from civitas.console.views._queue_forms import BulkForm, QueueFilterForm
+from civitas.console.views._queue_forms import BulkForm, QueueChoices, QueueFilterForm
 from civitas.core.errors import DomainError, ValidationError
 
 NOT_SAVED = ("cursor", "view")
@@ -45,7 +45,8 @@ def _kept_params(query: QueryDict) -> str:
 @staff_view("case.view")
 def queue(request: HttpRequest, queue: str) -> HttpResponse:
     definition = queue_get(queue)
-    form = QueueFilterForm(request.GET, actor=request.user)
+    choices = QueueChoices(actor=request.user)  # one read of each option list for both forms
+    form = QueueFilterForm(request.GET, actor=request.user, choices=choices)
     form.is_valid()
     page = queue_page(
         actor=request.user,
@@ -60,7 +61,7 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
         "queues": QUEUES.values(),
         "form": form,
         "page": page,
-        "bulk_form": BulkForm(actor=request.user, auto_id="bulk-%s"),
+        "bulk_form": BulkForm(actor=request.user, choices=choices, auto_id="bulk-%s"),
         "saved_views": list(saved_views_for(actor=request.user)),
         "current_view": request.GET.get("view", ""),
         "params": _kept_params(request.GET),
