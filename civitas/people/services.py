@@ -84,6 +84,10 @@ def person_create(
         }
     )
     contacts = _clean_contacts(emails=emails, phones=phones)
+    return _insert_person(actor, values, contacts)
+
+
+def _insert_person(actor: Any, values: dict[str, str], contacts: list[tuple[str, str, bool]]) -> Person:
     with transaction.atomic():
         _refuse_taken(contacts)
         person = Person.objects.create(**values)
@@ -130,21 +134,33 @@ def person_find_or_create_by_contact(
     phone: str | None = None,
     given_name: str = "",
     family_name: str = "",
+    preferred_language: str = Language.ENGLISH,
+    preferred_channel: str = PreferredChannel.EMAIL,
 ) -> tuple[Person, bool]:
     """The (surviving) person owning `email` or `phone`, else a new one: (person, created).
 
-    Intake channels call this. An email match wins over a phone match. When a match is found,
-    the other contact given is attached to that person if nobody else owns it ("tell us once");
-    names of an existing person are never overwritten from intake.
+    Intake channels call this; `actor` None is the public through a public channel (the portal).
+    An email match wins over a phone match. When a match is found, the other contact given is
+    attached to that person if nobody else owns it ("tell us once"); names and preferences of an
+    existing person are never overwritten from intake (they apply to a new person only).
     """
-    require(actor, "person.create")
+    if actor is not None:
+        require(actor, "person.create")
+    new_values = _clean_person_fields(
+        {
+            "given_name": given_name,
+            "family_name": family_name,
+            "preferred_language": preferred_language,
+            "preferred_channel": preferred_channel,
+        }
+    )
     contacts = _intake_contacts(email=email, phone=phone)
     with transaction.atomic():
         person = _match(contacts)
         if person is None:
             try:
                 with transaction.atomic():
-                    return _create_from_intake(actor, contacts, given_name, family_name), True
+                    return _create_from_intake(actor, contacts, new_values), True
             except ValidationError as exc:
                 if exc.code != DUPLICATE:
                     raise
@@ -502,14 +518,12 @@ def _match(contacts: list[Contact]) -> Person | None:
     return None
 
 
-def _create_from_intake(actor: Any, contacts: list[Contact], given_name: str, family_name: str) -> Person:
-    return person_create(
-        actor=actor,
-        given_name=given_name,
-        family_name=family_name,
+def _create_from_intake(actor: Any, contacts: list[Contact], values: dict[str, str]) -> Person:
+    cleaned = _clean_contacts(
         emails=[value for kind, value in contacts if kind == ContactKind.EMAIL],
         phones=[value for kind, value in contacts if kind == ContactKind.PHONE],
     )
+    return _insert_person(actor, values, cleaned)
 
 
 def _attach_free_contacts(actor: Any, person: Person, contacts: list[Contact]) -> None:
