@@ -269,8 +269,10 @@ def consent_record(
 
     `recorded_at` (default now) is when the person stated it, e.g. the date on a paper form typed
     in later; a statement older than the one in force is kept as history and changes nothing.
+    `actor` None is the person themselves through a public channel (the portal's web forms).
     """
-    require(actor, "person.consent")
+    if actor is not None:
+        require(actor, "person.consent")
     _check_choice(purpose, ConsentPurpose, "purpose")
     _check_choice(method, ConsentMethod, "method")
     if not isinstance(given, bool):
