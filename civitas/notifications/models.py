@@ -44,9 +44,7 @@ class Notification(models.Model):
         "people.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    entry = models.ForeignKey(
-        "cases.TimelineEntry", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
+    entry = models.ForeignKey("cases.TimelineEntry", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     sign_in_link = models.ForeignKey(
         "people.SignInLink", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
