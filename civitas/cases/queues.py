@@ -160,7 +160,7 @@ def cursor_decode(text: str, *, sort: str) -> Cursor:
     return cursor
 
 
-def _row_values(case: Case, keys: tuple[SortKey, ...]) -> list[Any]:
+def _row_values(case: Any, keys: tuple[SortKey, ...]) -> list[Any]:
     return [getattr(case, key.field) for key in keys]
 
 
@@ -292,9 +292,43 @@ def apply_filters(qs: QuerySet[Case], filters: QueueFilters) -> QuerySet[Case]:
     return qs
 
 
+@dataclass(slots=True)
+class QueueRow:
+    """One case as a queue lists it: its list columns, the names it shows, its tags (no model instances).
+
+    Building 50 cases with their service type, team and assignee as model instances cost more than
+    the query; a row is a plain object with what the list shows and the page's sort keys.
+    """
+
+    id: int
+    reference: str
+    title: str
+    status: str
+    priority: str
+    channel: str
+    area: str
+    created_at: datetime
+    updated_at: datetime
+    resolution_due_at: datetime | None
+    resolved_at: datetime | None
+    department_id: int | None
+    service_type_id: int | None
+    service_type_name: str
+    team_id: int | None
+    team_name: str
+    assignee_id: int | None
+    assignee_name: str  # display name, else email (as User.__str__)
+    tag_names: list[str] = field(default_factory=list)
+    priority_rank: int | None = None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
 @dataclass
 class QueuePage:
-    cases: list[Case]
+    cases: list[QueueRow]
     sort: str
     next_cursor: str | None = None
     previous_cursor: str | None = None
@@ -316,6 +350,12 @@ def queue_cases(
     return apply_filters(qs, filters or QueueFilters())
 
 
+# The service type's name in each language (modeltranslation's columns); the shown name is resolved
+# with modeltranslation's own fallbacks (see _service_type_names).
+_NAME_COLUMNS = {
+    f"name_{code.replace('-', '_')}": f"service_type__name_{code.replace('-', '_')}"
+    for code, _label in settings.LANGUAGES
+}
 # What a queue row shows (and the keys it sorts by): the rest of a case stays in the database.
 LIST_COLUMNS = (
     "id",
@@ -330,16 +370,65 @@ LIST_COLUMNS = (
     "resolution_due_at",
     "resolved_at",
     "department_id",
-    "service_type__id",
-    "service_type__name",
-    # the translated names (modeltranslation reads name_<language> behind `name`)
-    *(f"service_type__name_{code.replace('-', '_')}" for code, _label in settings.LANGUAGES),
-    "team__id",
+    "service_type_id",
+    *_NAME_COLUMNS.values(),
+    "team_id",
     "team__name",
-    "assignee__id",
+    "assignee_id",
     "assignee__display_name",
     "assignee__email",
 )
+
+
+def _service_type_names(rows: list[dict[str, Any]]) -> dict[int, str]:
+    """The name each service type shows in the current language, through modeltranslation's fallbacks
+    (an unsaved instance per distinct type, so the rules are modeltranslation's, not a copy)."""
+    names: dict[int, str] = {}
+    for row in rows:
+        type_id = row["service_type_id"]
+        if type_id is not None and type_id not in names:
+            names[type_id] = str(ServiceType(**{name: row[column] for name, column in _NAME_COLUMNS.items()}).name)
+    return names
+
+
+def _tag_names(case_ids: list[int]) -> dict[int, list[str]]:
+    """The tags of these cases, by case, in one query (ordered by name within each case)."""
+    through = Case.tags.through
+    names: dict[int, list[str]] = {}
+    pairs = through.objects.filter(case_id__in=case_ids).order_by("tag__name").values_list("case_id", "tag__name")
+    for case_id, name in pairs:
+        names.setdefault(case_id, []).append(name)
+    return names
+
+
+def _queue_rows(values: list[dict[str, Any]]) -> list[QueueRow]:
+    type_names = _service_type_names(values)
+    tags = _tag_names([row["id"] for row in values]) if values else {}
+    return [
+        QueueRow(
+            id=row["id"],
+            reference=row["reference"],
+            title=row["title"],
+            status=row["status"],
+            priority=row["priority"],
+            channel=row["channel"],
+            area=row["area"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            resolution_due_at=row["resolution_due_at"],
+            resolved_at=row["resolved_at"],
+            department_id=row["department_id"],
+            service_type_id=row["service_type_id"],
+            service_type_name=type_names.get(row["service_type_id"], ""),
+            team_id=row["team_id"],
+            team_name=row["team__name"] or "",
+            assignee_id=row["assignee_id"],
+            assignee_name=row["assignee__display_name"] or row["assignee__email"] or "",
+            tag_names=tags.get(row["id"], []),
+            priority_rank=row.get("priority_rank"),
+        )
+        for row in values
+    ]
 
 
 def queue_page(
@@ -352,13 +441,15 @@ def queue_page(
     size: int = PAGE_SIZE,
     now: datetime | None = None,
 ) -> QueuePage:
-    """One keyset page of a queue: one query for the cases (with service type, team, assignee,
-    department) and one for their tags, whatever the size of the queue."""
+    """One keyset page of a queue as QueueRows: one query for the cases (with their service type,
+    team and assignee columns) and one for their tags, whatever the size of the queue."""
     sort = sort if sort in SORTS else queue_get(queue).default_sort
     keys = SORTS[sort].keys
     qs = queue_cases(actor=actor, queue=queue, filters=filters, now=now)
+    columns: tuple[str, ...] = LIST_COLUMNS
     if sort == "priority":
         qs = qs.annotate(priority_rank=PRIORITY_RANK)
+        columns = (*columns, "priority_rank")
     errors: list[ValidationError] = []
     position: Cursor | None = None
     if cursor:
@@ -369,12 +460,13 @@ def queue_page(
     backwards = bool(position and position.backwards)
     if position is not None:
         qs = qs.filter(keyset_filter(keys, position.values, backwards=backwards))
-    qs = qs.only(*LIST_COLUMNS).order_by(*_order_by(keys, reverse=backwards)).prefetch_related("tags")
-    rows = list(qs[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
+    qs = qs.order_by(*_order_by(keys, reverse=backwards))
+    values = list(qs.values(*columns)[: size + 1])
+    more = len(values) > size
+    values = values[:size]
     if backwards:
-        rows.reverse()
+        values.reverse()
+    rows = _queue_rows(values)
     page = QueuePage(cases=rows, sort=sort, is_first=position is None or (backwards and not more), errors=errors)
     if rows and (more or backwards):
         page.next_cursor = cursor_encode(Cursor(sort, _row_values(rows[-1], keys)))

@@ -156,8 +156,8 @@ def _time_html(moment: datetime | None) -> str:
 
 @register.simple_tag
 def queue_rows(cases: Any) -> SafeString:
-    """The <tr> rows of a queue table (reference link, request, status, priority, assignee and team,
-    area, created time, SLA badge), the same markup the template used to build, every value escaped."""
+    """The <tr> rows of a queue table: reference link, request, status, priority, assignee and team,
+    area, created time, SLA badge; every value escaped. `cases` are civitas.cases.queues.QueueRow."""
     labels = _row_labels()
     nobody = f'<span class="text-base-dark">{_escape(str(_("Nobody")))}</span>'
     language = get_language() or ""
@@ -168,16 +168,16 @@ def queue_rows(cases: Any) -> SafeString:
     for case in cases:
         ref = _escape(case.reference)
         title = f"{_escape(case.title)}<br>" if case.title else ""
-        tags = "".join(f'<span class="usa-tag civitas-queue-tag">{_escape(tag.name)}</span>' for tag in case.tags.all())
-        assignee = _escape(str(case.assignee)) if case.assignee_id else nobody
-        team = f'<br><span class="text-base-dark">{_escape(case.team.name)}</span>' if case.team_id else ""
+        tags = "".join(f'<span class="usa-tag civitas-queue-tag">{_escape(name)}</span>' for name in case.tag_names)
+        assignee = _escape(case.assignee_name) if case.assignee_id else nobody
+        team = f'<br><span class="text-base-dark">{_escape(case.team_name)}</span>' if case.team_id else ""
         rows.append(
             ROW.format(
                 **labels,
                 ref=ref,
                 href=_escape(f"{prefix}{case.reference}/"),
                 title=title,
-                service=_escape(str(case.service_type.name)),
+                service=_escape(case.service_type_name),
                 tags=tags,
                 status=_escape(statuses.get(case.status, str(case.status))),
                 priority=_escape(priorities.get(case.priority, str(case.priority))),
