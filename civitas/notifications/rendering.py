@@ -8,6 +8,7 @@ text if any, and for a resolution the satisfaction survey link (requester only).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -33,6 +34,9 @@ STATUS_EXPLANATIONS = {
 }
 
 
+STATUS_KINDS = frozenset({NotificationKind.STATUS_CHANGED, NotificationKind.RESOLVED})
+
+
 def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}"
 
@@ -43,7 +47,7 @@ def build_email(notification: Notification, *, to: str) -> EmailMultiAlternative
         context = _context(notification)
         base = f"notifications/{notification.kind}"
         subject = " ".join(render_to_string(f"{base}.subject.txt", context).split())
-        text = render_to_string(f"{base}.txt", context)
+        text = _tidy(render_to_string(f"{base}.txt", context))
         html = render_to_string(f"{base}.html", context)
     message = EmailMultiAlternatives(
         subject=subject,
@@ -54,6 +58,11 @@ def build_email(notification: Notification, *, to: str) -> EmailMultiAlternative
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+def _tidy(text: str) -> str:
+    """Template tags leave blank lines behind: at most one empty line between paragraphs."""
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in text.strip().splitlines())) + "\n"
 
 
 def _context(notification: Notification) -> dict[str, Any]:
@@ -69,18 +78,27 @@ def _case_context(notification: Notification, case: Case) -> dict[str, Any]:
     is_requester = notification.person_id is not None and notification.person_id == case.requester_id
     entry = notification.entry
     update_text = entry.body if entry is not None and entry.is_public and entry.body else ""
+    status = CaseStatus(_status_told(notification, case))
     return {
         "reference": case.reference,
         "service_name": case.service_type.name,
-        "status": case.status,
-        "status_label": CaseStatus(case.status).label,
-        "status_explanation": STATUS_EXPLANATIONS.get(CaseStatus(case.status), ""),
+        "status": status.value,
+        "status_label": status.label,
+        "status_explanation": STATUS_EXPLANATIONS.get(status, ""),
         "created_at": case.created_at,
         "is_requester": is_requester,
         "link": _case_link(case, is_requester=is_requester),
         "update_text": update_text,
         "survey_link": _survey_link(notification, case) if is_requester else "",
     }
+
+
+def _status_told(notification: Notification, case: Case) -> str:
+    """A status notice names the status it announces (the case may have moved on before it is sent)."""
+    entry = notification.entry
+    if notification.kind in STATUS_KINDS and entry is not None and entry.data.get("to") in CaseStatus.values:
+        return str(entry.data["to"])
+    return case.status
 
 
 def _case_link(case: Case, *, is_requester: bool) -> str:
