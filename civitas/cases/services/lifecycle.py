@@ -33,7 +33,9 @@ from civitas.catalog.validation import clean_attribute_values
 from civitas.core import events
 from civitas.core.choices import Priority
 from civitas.core.errors import InvalidTransition, PermissionDenied, ValidationError
-from civitas.people.models import Person
+from civitas.people.models import ConsentMethod, ConsentPurpose, Person
+from civitas.people.selectors import consent_given
+from civitas.people.services import consent_record, person_find_or_create_by_contact
 
 UPDATABLE = frozenset(
     {"title", "description", "priority", "lat", "long", "address", "area", "attributes", "service_type"}
@@ -285,6 +287,37 @@ def case_unfollow(*, actor: Any, case: Case, person: Person) -> bool:
         if deleted:
             audit_record(actor=actor, action="service:case:unfollow", obj=case, person_id=person.pk)
     return bool(deleted)
+
+
+def case_follow_by_contact(
+    *,
+    actor: Any,
+    case: Case,
+    email: str | None = None,
+    phone: str | None = None,
+    person: Person | None = None,
+) -> Person:
+    """Someone asks to be told about a case's updates (the portal's tracking page): the person owning the
+    email or phone (found or created), or `person` (a signed-in resident), follows it — unless they made
+    the request — and their consent to be contacted about it is recorded (method web_form) when not in force.
+    """
+    if case.merged_into_id:
+        raise ValidationError("This request was joined with another one; follow that one instead.", field="contact")
+    with transaction.atomic():
+        if person is None:
+            person, _created = person_find_or_create_by_contact(actor=actor, email=email, phone=phone)
+        person = person.surviving()
+        if person.pk != case.requester_id:
+            case_follow(actor=actor, case=case, person=person)
+        if not consent_given(person=person, purpose=ConsentPurpose.CONTACT_ABOUT_CASE):
+            consent_record(
+                actor=actor,
+                person=person,
+                purpose=ConsentPurpose.CONTACT_ABOUT_CASE,
+                given=True,
+                method=ConsentMethod.WEB_FORM,
+            )
+    return person
 
 
 def case_set_requester(*, actor: Any, case: Case, person: Person | None) -> Case:
