@@ -32,14 +32,17 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import CharField, F, Q, QuerySet, Sum, TextField, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.settings import DEFAULT_LANGUAGE
+from modeltranslation.utils import build_localized_fieldname
 
 from civitas.cases.models import Case, CaseDailyStat, EntryKind, TimelineEntry
 from civitas.cases.states import CLOSED_STATUSES, OPEN_STATUSES, CaseStatus
 from civitas.catalog.models import ServiceType
-from civitas.catalog.selectors import resolve_language, translated
+from civitas.catalog.selectors import resolve_language
 from civitas.core.errors import NotFound
 
 PUBLIC_PAGE_SIZE = 25
@@ -218,13 +221,23 @@ def _public_cases(filters: PublicFilters) -> QuerySet[Case]:
     return qs
 
 
+def _translated(path: str, language: str, output: type[CharField] | type[TextField] = CharField) -> Any:
+    """`path` (e.g. "service_type__name") in `language`, else the default language when empty."""
+    default = F(build_localized_fieldname(path, DEFAULT_LANGUAGE))
+    if language == DEFAULT_LANGUAGE:
+        return default
+    field = output()
+    chosen = NullIf(F(build_localized_fieldname(path, language)), Value(""), output_field=field)
+    return Coalesce(chosen, default, output_field=field)
+
+
 def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _rows(qs: QuerySet[Case], language: str) -> list[PublicRequest]:
     values = qs.annotate(
-        service_name=translated("service_type__name", language),
+        service_name=_translated("service_type__name", language),
     ).values(*_COLUMNS, "service_name", "service_type__code", "service_type__is_location_sensitive")
     return [_row(value) for value in values]
 
@@ -349,7 +362,10 @@ def _popular(ranked_ids: list[int], language: str) -> list[PopularService]:
         return []
     rows = (
         ServiceType.objects.filter(pk__in=ranked_ids, is_active=True, is_private=False, department__is_active=True)
-        .annotate(public_name=translated("name", language), public_description=translated("description", language))
+        .annotate(
+            public_name=_translated("name", language),
+            public_description=_translated("description", language, TextField),
+        )
         .values("pk", "code", "public_name", "public_description")
     )
     by_id = {row["pk"]: row for row in rows}
