@@ -12,15 +12,19 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Case as CaseWhen
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import OrderBy
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -500,6 +504,43 @@ def queue_assignees(*, actor: Any) -> QuerySet[User]:
         memberships = memberships.filter(Q(department_id__in=allowed) | Q(department__isnull=True))
     people = User.objects.filter(is_active=True, pk__in=memberships.values("user_id"))
     return people.only("id", "display_name", "email").order_by("display_name", "email")  # choice labels only
+
+
+# Option lists change rarely (a team, a person, a service type added or renamed) and are read on
+# every queue page, so the console caches them. Their content depends only on the departments the
+# actor may see (the scope) and on the rows below; any save or delete of those rows replaces the
+# version stamp, so a cached list is never used after a committed change made through the ORM.
+# Bulk `QuerySet.update()` calls send no signal: the console's cache timeout bounds that case.
+OPTIONS_VERSION_KEY = "cases:queue-options:version"
+_USER_LABEL_FIELDS = frozenset({"display_name", "email", "is_active"})
+
+
+def _new_options_version() -> None:
+    cache.set(OPTIONS_VERSION_KEY, secrets.token_hex(8), None)
+
+
+def _options_changed(sender: Any, update_fields: Any = None, **_kwargs: Any) -> None:
+    if sender is User and update_fields is not None and not (_USER_LABEL_FIELDS & set(update_fields)):
+        return  # a sign-in (last_login) or a password change: no label or list changes
+    _new_options_version()  # at once (this transaction and the tests see it) …
+    transaction.on_commit(_new_options_version)  # … and after commit (a reader between the two refilled it)
+
+
+for _model in (Department, Team, User, Membership, ServiceType):
+    post_save.connect(_options_changed, sender=_model, weak=False, dispatch_uid=f"queue-options-{_model.__name__}")
+    post_delete.connect(_options_changed, sender=_model, weak=False, dispatch_uid=f"queue-options-d-{_model.__name__}")
+
+
+def queue_options_key(*, actor: Any) -> str:
+    """A cache key for the actor's option lists: the lists' version and the departments they cover."""
+    allowed = departments_for(actor, "case.view")
+    scope = "all" if allowed is ALL else ".".join(map(str, sorted(allowed)))
+    version = cache.get(OPTIONS_VERSION_KEY)
+    if version is None:
+        version = secrets.token_hex(8)
+        cache.add(OPTIONS_VERSION_KEY, version, None)
+        version = cache.get(OPTIONS_VERSION_KEY, version)
+    return f"{version}:{scope}"
 
 
 # --- saved views ------------------------------------------------------------------------------

@@ -54,6 +54,10 @@ class OptionList:
     def html(self) -> str:
         return "".join(f'<option value="{escape(str(pk))}">{escape(str(label))}</option>' for pk, label in self.rows)
 
+    def preload(self, rows: list[tuple[Any, str]], html: str) -> None:
+        """Use rows and HTML kept from an earlier request (see QueueChoices.cached)."""
+        self.__dict__["rows"], self.__dict__["html"] = rows, html
+
     def render(self, empty_label: Any, selected: set[str]) -> str:
         """The options, after an empty choice when `empty_label` is not None, with `selected` marked."""
         body = self.html

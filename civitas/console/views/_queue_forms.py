@@ -5,9 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.cache import cache
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from civitas.cases.queues import SORTS, QueueFilters, queue_assignees, queue_service_types, queue_teams
+from civitas.cases.queues import (
+    SORTS,
+    QueueFilters,
+    queue_assignees,
+    queue_options_key,
+    queue_service_types,
+    queue_teams,
+)
 from civitas.cases.services.tags import clean_tag
 from civitas.cases.states import CaseStatus
 from civitas.console.formtools import FastModelChoiceField, FastSelect, OptionList
@@ -15,6 +24,9 @@ from civitas.core.choices import Channel, Priority
 from civitas.core.errors import ValidationError as DomainValidationError
 
 ANY = [("", _("Any"))]
+# How long a cached option list may live: changes through the ORM replace it at once (a new version);
+# this bounds the case of a bulk update that sends no signal.
+OPTIONS_CACHE_SECONDS = 120
 
 
 class DateInput(forms.DateInput):
@@ -38,12 +50,30 @@ class QueueChoices:
 
     The filter form and the bulk form of a queue page share one instance, so the team and person
     lists (hundreds of options in a city) are queried and turned into HTML once, not twice.
+    `QueueChoices.cached()` also keeps them across requests in the cache, keyed by the lists' version,
+    the departments the actor may see and the language (see civitas.cases.queues.queue_options_key);
+    submitted values are always checked against the live querysets.
     """
+
+    NAMES = ("service_types", "teams", "people")
 
     def __init__(self, *, actor: Any) -> None:
         self.service_types = OptionList(queue_service_types(actor=actor))
         self.teams = OptionList(queue_teams(actor=actor), **TEAM_LABEL)
         self.people = OptionList(queue_assignees(actor=actor), **PERSON_LABEL)
+
+    @classmethod
+    def cached(cls, *, actor: Any) -> QueueChoices:
+        choices = cls(actor=actor)
+        key = f"console:queue-options:{get_language()}:{queue_options_key(actor=actor)}"
+        stored = cache.get(key)
+        if stored is not None:
+            for name, (rows, html) in zip(cls.NAMES, stored, strict=True):
+                getattr(choices, name).preload(rows, html)
+        else:
+            lists = [getattr(choices, name) for name in cls.NAMES]
+            cache.set(key, [(options.rows, options.html) for options in lists], OPTIONS_CACHE_SECONDS)
+        return choices
 
 
 def _select(attrs: dict[str, str] | None = None) -> forms.Select:

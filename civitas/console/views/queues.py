@@ -45,7 +45,7 @@ def _kept_params(query: QueryDict) -> str:
 @staff_view("case.view")
 def queue(request: HttpRequest, queue: str) -> HttpResponse:
     definition = queue_get(queue)
-    choices = QueueChoices(actor=request.user)  # one read of each option list for both forms
+    choices = QueueChoices.cached(actor=request.user)  # option lists shared by both forms, cached
     form = QueueFilterForm(request.GET, actor=request.user, choices=choices)
     form.is_valid()
     page = queue_page(
