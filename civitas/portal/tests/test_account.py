@@ -341,3 +341,35 @@ def test_posts_need_csrf(resident):
 
     strict = Client(enforce_csrf_checks=True)
     assert strict.post(reverse("portal:sign-in"), {"email": EMAIL}).status_code == 403
+
+
+# --- the whole way: form → queued email → link → signed in ---------------------------------------------
+
+
+def run_queued_tasks() -> None:
+    """Run the event handlers, then the deliveries they queued, as the worker would (each once)."""
+    from django.utils.module_loading import import_string
+    from django_tasks_db.models import DBTaskResult
+
+    for path in ("civitas.core.tasks.run_event_handler", "civitas.notifications.tasks.deliver_notification"):
+        task = import_string(path)
+        for row in DBTaskResult.objects.filter(task_path=path).order_by("enqueued_at"):
+            row.delete()
+            task.call(**row.args_kwargs["kwargs"])
+
+
+def test_sign_in_by_the_emailed_link(client, settings, mailoutbox):
+    import re
+
+    settings.SITE_URL = "https://city.example"
+    response = client.post(reverse("portal:sign-in"), {"email": "Resident@Example.org", "next": "/account/profile/"})
+    assert response.status_code == 302
+    run_queued_tasks()
+    (message,) = mailoutbox
+    assert message.to == [EMAIL]
+    match = re.search(r"https://city\.example(/account/sign-in/[^/\s]+/)", message.body)
+    assert match, message.body
+    response = client.get(match.group(1))
+    assert response["Location"] == "/account/profile/"
+    assert client.get(reverse("portal:profile")).status_code == 200
+    assert client.get(match.group(1)).status_code == 410  # once only
