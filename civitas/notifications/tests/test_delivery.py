@@ -169,7 +169,7 @@ def test_sign_in_link_mail_carries_a_working_token(resident):
     assert run_deliveries() == ["sent"]
     (message,) = mail.outbox
     assert message.to == ["ana@example.org"] and "sign-in link" in message.subject.lower()
-    match = re.search(r"https://city\.example/sign-in/([^/\s]+)/", message.body)
+    match = re.search(r"https://city\.example/account/sign-in/([^/\s]+)/", message.body)
     assert match and f'href="{match.group(0)}"' in html_of(message)
     assert "20 minutes" in message.body
     assert sign_in_link_redeem(token=match.group(1)) == resident

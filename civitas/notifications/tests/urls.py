@@ -16,7 +16,7 @@ portal_patterns = [
     path("track/<str:token>/", _page, name="track-case"),
     path("requests/<str:reference>/", _page, name="request"),
     path("satisfaction/<str:token>/", _page, name="satisfaction"),
-    path("sign-in/<str:token>/", _page, name="sign-in-link"),
+    path("account/sign-in/<str:token>/", _page, name="sign-in-link"),
 ]
 
 urlpatterns = [path("", include((portal_patterns, "portal"), namespace="portal"))]
