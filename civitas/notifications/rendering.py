@@ -38,7 +38,7 @@ STATUS_KINDS = frozenset({NotificationKind.STATUS_CHANGED, NotificationKind.RESO
 
 
 def absolute_url(path: str) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}{path}"
+    return f"{str(settings.SITE_URL).rstrip('/')}{path}"
 
 
 def build_email(notification: Notification, *, to: str) -> EmailMultiAlternatives:

@@ -78,7 +78,7 @@ def notification_queue_sign_in_link(*, link: SignInLink) -> Notification:
 
 def _recipients(case: Case, *, include_followers: bool) -> list[Person]:
     people: list[Person] = []
-    if case.requester_id is not None:
+    if case.requester is not None:
         people.append(case.requester.surviving())
     if include_followers:
         for follower in Person.objects.filter(case_follows__case=case).order_by("case_follows__created_at", "id"):
