@@ -27,18 +27,20 @@ def satisfaction_responses(*, actor: Any, since: datetime | None = None, action:
 
 
 def satisfaction_summary(*, actor: Any, since: datetime | None = None, action: str = "workload.view") -> dict:
-    """{"responses", "fixed_share", "mean_rating", "service_types": [...]}: two aggregate queries.
+    """{"responses", "rated", "fixed_share", "mean_rating", "since", "service_types": [...]}: one GROUP BY query.
 
     `fixed_share` is the share of "yes" among those who answered the question (None when nobody did);
-    `mean_rating` is over the answers with a rating (None when none).
+    `mean_rating` is over the answers with a rating (None when none). The totals add up the rows.
     """
     qs = satisfaction_responses(actor=actor, since=since, action=action)
-    totals = qs.aggregate(**_measures())
-    rows = (
+    rows = list(
         qs.values("case__service_type_id", "case__service_type__name")
         .annotate(**_measures())
         .order_by("case__service_type__name", "case__service_type_id")
     )
+    totals = {name: sum(row[name] or 0 for row in rows) for name in ("n", "n_fixed", "n_answered_fixed", "n_rated")}
+    rating_sum = sum((row["mean"] or 0) * row["n_rated"] for row in rows)
+    totals["mean"] = rating_sum / totals["n_rated"] if totals["n_rated"] else None
     return {
         **_figures(totals),
         "since": since,

@@ -49,3 +49,23 @@ def test_workload_runs_a_fixed_number_of_queries(client, supervisor, team, servi
     make_cases(40, service_type=service_type)
     with django_assert_max_num_queries(8):
         assert client.get(WORKLOAD).status_code == 200
+
+
+def test_supervisor_sees_resident_satisfaction_of_their_departments(client, supervisor, service_type, department):
+    from civitas.cases.services import case_create, case_transition
+    from civitas.cases.services.satisfaction import satisfaction_record
+
+    for fixed, rating in ((True, 5), (False, 2)):
+        case = case_create(actor=supervisor, service_type=service_type, channel="phone")
+        case = case_transition(actor=supervisor, case=case, to_status="resolved")
+        satisfaction_record(case=case, fixed=fixed, rating=rating)
+    client.force_login(supervisor)
+    html = client.get(WORKLOAD).content.decode()
+    assert "Resident satisfaction" in html
+    assert '<td data-label="Fixed" class="text-right">50%</td>' in html
+    assert '<td data-label="Mean rating" class="text-right">3.5</td>' in html
+
+
+def test_supervisor_without_answers_sees_none_yet(client, supervisor):
+    client.force_login(supervisor)
+    assert "No answers yet." in client.get(WORKLOAD).content.decode()
