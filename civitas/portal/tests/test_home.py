@@ -10,6 +10,15 @@ from django.template.loader import render_to_string
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def test_home_renders_the_page_shell(client):
     response = client.get("/")
 
@@ -25,11 +34,12 @@ def test_home_renders_the_page_shell(client):
     assert "usa-banner" not in html  # the federal government banner is not for a city
 
 
-def test_home_says_what_exists_now_and_links_to_staff_sign_in(client):
+def test_home_invites_a_request_and_links_to_staff_sign_in(client):
     html = client.get("/").content.decode()
 
-    assert "Report a problem or ask for a service" in html
-    assert re.search(r'<a class="usa-button" href="/admin/">\s*Staff sign-in\s*</a>', html)
+    assert "What do you need help with?" in html
+    assert "cannot be sent" not in html  # requests can be sent online now
+    assert '<a class="usa-footer__primary-link" href="/console/sign-in/">Staff sign-in</a>' in html
     assert "<title>Report a problem or ask for a service – Civitas</title>" in html
     for placeholder in ("lorem", "coming soon", "TODO"):
         assert placeholder.lower() not in html.lower()
