@@ -44,6 +44,7 @@ assets: $(VENV)/.base-installed static/vendor/.copied
 run: export DEBUG ?= 1
 # The demo signs in without an authenticator app (enrolment is offered, not forced); MFA_REQUIRED=1 forces it.
 run: export MFA_REQUIRED ?= 0
+run: export JURISDICTION_BOUNDARY_FILE ?= $(CURDIR)/civitas/demo/boundary.geojson
 run: assets
 	$(MANAGE) collectstatic --noinput -v0
 	$(MANAGE) migrate --noinput -v0
