@@ -45,7 +45,7 @@ def url(case) -> str:
 def test_form_renders_for_a_resolved_case(client, resolved):
     response = client.get(url(resolved))
     assert response.status_code == 200
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "strict-origin"
     assert response["Cache-Control"] == "private, no-store"
     assert response["X-Robots-Tag"] == "noindex"
     html = response.content.decode()

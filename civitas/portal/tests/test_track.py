@@ -68,7 +68,7 @@ def track_url(case) -> str:
 
 
 def assert_secret_headers(response) -> None:
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "strict-origin"
     assert response["Cache-Control"] == "private, no-store"
     assert response["X-Robots-Tag"] == "noindex"
 

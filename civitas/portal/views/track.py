@@ -1,8 +1,9 @@
 """Portal: track a request — by the private link, or by reference + the email or phone used; follow / unfollow.
 
 The tracking token in the URL is a secret: every page that carries it answers with
-`Referrer-Policy: no-referrer`, `Cache-Control: private, no-store` and `X-Robots-Tag: noindex`, and it is
-never logged. A wrong reference or contact gets one message that does not say whether the reference exists.
+`Referrer-Policy: strict-origin` (the origin only, never the path), `Cache-Control: private, no-store`
+and `X-Robots-Tag: noindex`, and it is never logged. A wrong reference or contact gets one message
+that does not say whether the reference exists.
 """
 
 from __future__ import annotations
@@ -36,8 +37,11 @@ from civitas.people.models import Person
 from civitas.people.normalise import guess_contact
 from civitas.portal.views._base import client_ip, resident_id
 
+# The token must never leave in a Referer header. "no-referrer" would do that too, but then Chromium sends
+# `Origin: null` with the page's own form posts (Fetch: a POST's origin is serialised as null under
+# no-referrer) and Django's CSRF check refuses them. "strict-origin" sends only the origin, never the path.
 SECRET_PAGE_HEADERS = {
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "strict-origin",
     "Cache-Control": "private, no-store",
     "X-Robots-Tag": "noindex",
 }
