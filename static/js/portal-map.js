@@ -5,14 +5,19 @@
         data-geojson="URL of a GeoJSON FeatureCollection (properties: reference, service, status, url …)"
         data-lat data-long data-zoom      where the map opens (or the one point, with data-point-label)
         data-tiles data-attribution       tile URL template from settings.MAP_TILE_URL (empty: no tiles)
-        data-msg-offline data-msg-failed data-msg-count data-msg-open-details>   translated messages
+        data-msg-offline data-msg-failed data-msg-count data-msg-cluster data-msg-open-details>   translated messages
    A <p id="requests-map-status" role="status"> next to it receives the messages. */
 (function () {
   "use strict";
 
-  function say(text) {
+  // The status line says how many points are shown and whether the map could not fully load.
+  var messages = { count: "", problem: "" };
+
+  function say(kind, text) {
     var status = document.getElementById("requests-map-status");
-    if (status && text) status.textContent = text;
+    if (!status || !text) return;
+    messages[kind] = text;
+    status.textContent = [messages.count, messages.problem].filter(Boolean).join(" ");
   }
 
   function popupContent(props, linkText) {
@@ -47,24 +52,66 @@
       if (warned) return;
       warned = true;
       element.classList.add("civitas-map--offline");
-      say(element.dataset.msgOffline);
+      say("problem", element.dataset.msgOffline);
     });
     layer.addTo(map);
   }
 
-  function markerFor(feature, element) {
+  // Markers are 28 px circles (a divIcon). Points closer than MIN_GAP px on screen are drawn as one
+  // marker with a count (recomputed on zoom), so no two markers overlap: each stays a target big
+  // enough to tap and to reach with the keyboard (Tab, then Enter or Space opens its popup).
+  var MIN_GAP = 36;
+
+  function propsOf(feature) {
+    var props = feature.properties || {};
     var coords = feature.geometry && feature.geometry.coordinates;
     if (!coords || coords.length < 2) return null;
-    var props = feature.properties || {};
-    var label = props.service + " " + props.reference + ", " + props.status;
-    var marker = L.marker([coords[1], coords[0]], { alt: label, title: label, keyboard: true });
-    marker.bindPopup(popupContent(props, element.dataset.msgOpenDetails || props.reference));
+    props.latlng = L.latLng(coords[1], coords[0]);
+    return props;
+  }
+
+  function labelOf(props) {
+    return props.service + " " + props.reference + ", " + props.status;
+  }
+
+  function clusterPopup(members, element) {
+    if (members.length === 1) return popupContent(members[0], element.dataset.msgOpenDetails || members[0].reference);
+    var wrap = document.createElement("div");
+    var list = document.createElement("ul");
+    list.className = "civitas-map-popup__list";
+    members.forEach(function (props) {
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = props.url;
+      link.textContent = labelOf(props);
+      item.appendChild(link);
+      list.appendChild(item);
+    });
+    wrap.appendChild(list);
+    return wrap;
+  }
+
+  function clusterMarker(members, element) {
+    var many = members.length > 1;
+    var label = many
+      ? (element.dataset.msgCluster || "%(count)s requests").replace("%(count)s", String(members.length)) +
+        ": " + members.map(function (p) { return p.reference; }).join(", ")
+      : labelOf(members[0]);
+    var icon = L.divIcon({
+      className: "civitas-map-marker" + (many ? " civitas-map-marker--group" : ""),
+      html: many ? String(members.length) : "",
+      iconSize: [28, 28],
+      iconAnchor: [14, 14],
+      popupAnchor: [0, -14],
+    });
+    var marker = L.marker(members[0].latlng, { icon: icon, title: label, keyboard: true });
+    marker.bindPopup(clusterPopup(members, element));
     marker.on("add", function () {
-      var icon = marker.getElement();
-      if (!icon) return;
-      icon.setAttribute("role", "button");
-      icon.setAttribute("aria-label", label);
-      icon.addEventListener("keydown", function (event) {
+      var node = marker.getElement();
+      if (!node) return;
+      node.setAttribute("role", "button");
+      node.setAttribute("aria-label", label);
+      node.addEventListener("keydown", function (event) {
         if (event.key === "Enter" || event.key === " ") {
           event.preventDefault();
           marker.openPopup();
@@ -74,6 +121,31 @@
     return marker;
   }
 
+  function clusters(map, points) {
+    var groups = [];
+    points.forEach(function (props) {
+      var pixel = map.latLngToLayerPoint(props.latlng);
+      for (var i = 0; i < groups.length; i++) {
+        if (groups[i].pixel.distanceTo(pixel) < MIN_GAP) {
+          groups[i].members.push(props);
+          return;
+        }
+      }
+      groups.push({ pixel: pixel, members: [props] });
+    });
+    return groups.map(function (group) { return group.members; });
+  }
+
+  function showPoints(map, element, points) {
+    var layer = L.layerGroup().addTo(map);
+    function draw() {
+      layer.clearLayers();
+      clusters(map, points).forEach(function (members) { layer.addLayer(clusterMarker(members, element)); });
+    }
+    map.on("zoomend", draw);
+    draw();
+  }
+
   function loadPoints(map, element) {
     fetch(element.dataset.geojson, { headers: { Accept: "application/geo+json" }, credentials: "same-origin" })
       .then(function (response) {
@@ -81,15 +153,15 @@
         return response.json();
       })
       .then(function (data) {
-        var markers = (data.features || []).map(function (f) { return markerFor(f, element); }).filter(Boolean);
-        if (markers.length) {
-          var group = L.featureGroup(markers).addTo(map);
-          map.fitBounds(group.getBounds(), { padding: [24, 24], maxZoom: 16 });
+        var points = (data.features || []).map(propsOf).filter(Boolean);
+        if (points.length) {
+          map.fitBounds(L.latLngBounds(points.map(function (p) { return p.latlng; })), { paddingTopLeft: [56, 40], paddingBottomRight: [40, 48], maxZoom: 16 });
+          showPoints(map, element, points);
         }
-        if (element.dataset.msgCount) say(element.dataset.msgCount.replace("%(count)s", String(markers.length)));
+        if (element.dataset.msgCount) say("count", element.dataset.msgCount.replace("%(count)s", String(points.length)));
       })
       .catch(function () {
-        say(element.dataset.msgFailed);
+        say("problem", element.dataset.msgFailed);
       });
   }
 
@@ -97,7 +169,7 @@
     var element = document.getElementById("requests-map");
     if (!element) return;
     if (typeof L === "undefined") {
-      say(element.dataset.msgFailed);
+      say("problem", element.dataset.msgFailed);
       return;
     }
     var lat = parseFloat(element.dataset.lat);
@@ -110,8 +182,8 @@
     if (element.dataset.geojson) {
       loadPoints(map, element);
     } else {
-      var label = element.dataset.pointLabel || "";
-      L.marker([lat, lng], { alt: label, title: label, keyboard: false }).addTo(map);
+      var icon = L.divIcon({ className: "civitas-map-marker", iconSize: [28, 28], iconAnchor: [14, 14] });
+      L.marker([lat, lng], { icon: icon, title: element.dataset.pointLabel || "", keyboard: false }).addTo(map);
     }
   }
 
