@@ -11,6 +11,9 @@ PostgreSQL database civitas_bench_<pid>, cloned from a template migrated once pe
 - import: `manage.py import_cases --format boston` of the 2011 Boston file (SQLite ≥ 10,000 rows/s;
   PostgreSQL ≥ 0.2 × a raw COPY of the same file measured in the same run; peak RSS ≤ 300 MB);
 - audit: `verify_audit()` over 1,000,000 events (≤ 30 s); SQLite unless --db names PostgreSQL;
+- portal: server time of the resident portal's home and a service page (p95 ≤ 30 ms) and of a report
+  without a photo — form post, review with the duplicate check, submit (p95 ≤ 80 ms) — at the largest
+  size, on the same database as queue/search (bench/portal_reads.py);
 - queue, search: server time of /console/queues/all-open/ (p95 ≤ 50 ms at 1M cases, 1M ÷ 100k ≤ 1.5×)
   and /console/search/ (p95 ≤ 150 ms for a common word, ≤ 20 ms for a reference) over synthetic
   cases (bench/synthetic_cases.py); PostgreSQL unless --db names SQLite.
@@ -44,7 +47,7 @@ from bench import boston_import
 from bench._django import REPO, RESULT_PREFIX
 from bench.generate import EXTRACT, REAL_FILE, boston_csv
 
-BENCHMARKS = ("create", "import", "audit", "queue", "search")
+BENCHMARKS = ("create", "import", "audit", "queue", "search", "portal")
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 CREATE_TARGET = 500.0  # cases per second
 IMPORT_SQLITE_TARGET = 10_000.0  # rows per second
@@ -55,6 +58,8 @@ QUEUE_TARGET_MS = 50.0  # p95 of the first page of the all-open queue at the lar
 QUEUE_GROWTH_TARGET = 1.5  # p95 at the largest size ÷ p95 at the smallest
 SEARCH_WORD_TARGET_MS = 150.0  # p95 of a search for a common word
 SEARCH_REFERENCE_TARGET_MS = 20.0  # p95 of a search for a reference
+PORTAL_PAGE_TARGET_MS = 30.0  # p95 of the portal home and a service page
+PORTAL_SUBMIT_TARGET_MS = 80.0  # p95 of a report without a photo, duplicate check included
 # The audit checkpoint key of the throwaway databases (never a real one; keeps var/ untouched).
 BENCH_SECRET_KEY = "bench-only-secret-key-never-used-to-serve-0123456789"  # noqa: S105 (throwaway)
 BENCH_AUDIT_KEY = "civitas-bench-only-checkpoint-key-not-a-secret"
@@ -325,21 +330,27 @@ def bench_console(dbs: Any, env: dict[str, str], args: argparse.Namespace, only:
     sizes = sorted(int(size) for size in args.sizes.split(","))
     measure = [name for name in ("queue", "search") if name in only]
     url = dbs.fresh("console")
+    run: dict[str, Any] = {"generate_seconds": {}}
+    portal: dict[str, Any] | None = None
     # Pages render with DEBUG off, through the manifest static storage: it needs collectstatic.
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=REPO, env=env, check=True)
     try:
-        say(f"{'+'.join(measure)} on {dbs.label}: growing to {', '.join(f'{s:,}' for s in sizes)} synthetic cases")
-        run = worker(
-            env,
-            url,
-            "console_reads",
-            "--sizes",
-            ",".join(map(str, sizes)),
-            "--requests",
-            str(args.requests),
-            "--measure",
-            ",".join(measure),
-        )
+        if measure:
+            say(f"{'+'.join(measure)} on {dbs.label}: growing to {', '.join(f'{s:,}' for s in sizes)} synthetic cases")
+            run = worker(
+                env,
+                url,
+                "console_reads",
+                "--sizes",
+                ",".join(map(str, sizes)),
+                "--requests",
+                str(args.requests),
+                "--measure",
+                ",".join(measure),
+            )
+        if "portal" in only:
+            say(f"portal on {dbs.label} at {sizes[-1]:,} synthetic cases")
+            portal = worker(env, url, "portal_reads", "--size", str(sizes[-1]), "--requests", str(args.requests))
     finally:
         dbs.discard(url)
     small, large = str(sizes[0]), str(sizes[-1])
@@ -362,7 +373,44 @@ def bench_console(dbs: Any, env: dict[str, str], args: argparse.Namespace, only:
         results.append(
             Result("search reference p95", dbs.label, ref["p95_ms"], "ms", SEARCH_REFERENCE_TARGET_MS, False, note)
         )
+    if portal is not None:
+        results.extend(portal_results(dbs.label, portal, sizes[-1], args.requests))
     return results
+
+
+def portal_results(label: str, run: dict[str, Any], size: int, requests: int) -> list[Result]:
+    at = f"at {size:,} cases, {requests} requests"
+    home, service, submit = run["home"], run["service"], run["submit"]
+    return [
+        Result(
+            "portal home p95",
+            label,
+            home["p95_ms"],
+            "ms",
+            PORTAL_PAGE_TARGET_MS,
+            False,
+            f"p50 {home['p50_ms']:.1f} ms {at}",
+        ),
+        Result(
+            "portal service page p95",
+            label,
+            service["p95_ms"],
+            "ms",
+            PORTAL_PAGE_TARGET_MS,
+            False,
+            f"p50 {service['p50_ms']:.1f} ms {at}; service {run['service_code']}",
+        ),
+        Result(
+            "portal report p95",
+            label,
+            submit["p95_ms"],
+            "ms",
+            PORTAL_SUBMIT_TARGET_MS,
+            False,
+            f"p50 {submit['p50_ms']:.1f} ms {at}; form post + review (duplicate check) + submit; "
+            f"{submit['reviews_with_duplicates']} reviews showed possible duplicates",
+        ),
+    ]
 
 
 # --- main --------------------------------------------------------------------------------------------
@@ -449,8 +497,8 @@ def main(argv: list[str] | None = None) -> int:
                     plan.append(("boston import", lambda dbs=dbs: bench_import(dbs, env, args, path, about)))
                 if "audit" in only and kind in audit_kinds:
                     plan.append(("verify_audit", lambda dbs=dbs: bench_audit(dbs, env, args)))
-                if {"queue", "search"} & set(only) and kind in console_kinds:
-                    plan.append(("queue/search", lambda dbs=dbs: bench_console(dbs, env, args, only)))
+                if {"queue", "search", "portal"} & set(only) and kind in console_kinds:
+                    plan.append(("queue/search/portal", lambda dbs=dbs: bench_console(dbs, env, args, only)))
                 for name, step in plan:
                     try:
                         results.extend(step())

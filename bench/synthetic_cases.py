@@ -250,6 +250,22 @@ class Writer:
                 cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
 
+def advance_reference_counters() -> None:
+    """Move the reference counters past the numbers the generator wrote (SR-<year>-<case id>), so that
+    cases created afterwards through case_create get fresh references (every year: ids are unique)."""
+    from django.db.models import Max
+    from django.db.models.functions import ExtractYear
+    from django.utils import timezone
+
+    from civitas.cases.models import Case
+    from civitas.core.models import ReferenceCounter
+
+    last = Case.objects.aggregate(last=Max("id"))["last"] or 0
+    years = set(Case.objects.annotate(year=ExtractYear("created_at")).values_list("year", flat=True).distinct())
+    for year in years | {timezone.now().year, timezone.now().year + 1}:
+        ReferenceCounter.objects.update_or_create(prefix="SR", year=year, defaults={"value": last})
+
+
 def generate(total: int, *, progress: bool = True) -> dict[str, Any]:
     """Grow the database to `total` synthetic cases; returns what was written and how long it took."""
     from django.db import connection, transaction
@@ -301,6 +317,8 @@ def generate(total: int, *, progress: bool = True) -> dict[str, Any]:
                 "SELECT setval(pg_get_serial_sequence('cases_case', 'id'), (SELECT max(id) FROM cases_case))"
             )
             cursor.execute("ANALYZE")
+    if missing:
+        advance_reference_counters()
     return {
         "cases": have + missing,
         "added": missing,
