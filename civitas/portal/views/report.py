@@ -23,12 +23,11 @@ from django_ratelimit.core import is_ratelimited
 
 from civitas.cases.duplicates import PossibleDuplicate, open_case_for_follow, open_cases_near
 from civitas.cases.models import Case
-from civitas.cases.services import case_follow
+from civitas.cases.services.lifecycle import case_follow_by_contact
 from civitas.cases.services.photos import case_create_with_photos, photo_clean
 from civitas.catalog.definitions import Definition, service_definition
 from civitas.core.errors import DomainError, ValidationError
 from civitas.people.normalise import normalise_email, normalise_phone
-from civitas.people.services import person_find_or_create_by_contact
 from civitas.portal.forms import drafts
 from civitas.portal.forms.report import CONTACT, ReportForm, data_from_draft
 from civitas.portal.views._base import client_ip, resident_id
@@ -335,7 +334,6 @@ def done(request: HttpRequest) -> HttpResponse:
         "photo_count": case.attachments.count(),
     }
     response = render(request, "portal/report/done.html", context)
-    response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"
     return response
 
@@ -381,8 +379,11 @@ def follow(request: HttpRequest, code: str) -> HttpResponse:
     )
     if _rate_limited(request, contact):
         return _too_many(request, back)
-    person, _created = person_find_or_create_by_contact(actor=None, **contact)
-    case_follow(actor=None, case=case, person=person)
+    try:
+        case_follow_by_contact(actor=None, case=case, **contact)
+    except DomainError as problem:
+        context["errors"] = [("follow-email", problem.message)]
+        return render(request, "portal/report/follow.html", context, status=400)
     drafts.draft_discard(request.session)
     context["public_url"] = _url("portal:request", reference=case.reference)
     return render(request, "portal/report/follow_done.html", context)
