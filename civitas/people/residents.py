@@ -269,11 +269,10 @@ def resident_cases(*, person: Person, limit: int = MY_REQUESTS_LIMIT) -> list[Re
 
     Read through Person's reverse relations, so the people app does not import cases.
     """
-    fields = ("reference", "tracking_token", "status", "created_at", "updated_at", "merged_into_id")
-    mine = person.requested_cases.select_related("service_type").only(*fields, "service_type__name")
-    followed = person.followed_cases.select_related("service_type").only(*fields, "service_type__name")
-    mine = mine.filter(merged_into__isnull=True).order_by("-created_at", "-id")[:limit]
-    followed = followed.filter(merged_into__isnull=True).order_by("-created_at", "-id")[:limit]
+    mine = person.requested_cases.select_related("service_type").filter(merged_into__isnull=True)
+    followed = person.followed_cases.select_related("service_type").filter(merged_into__isnull=True)
+    mine = mine.order_by("-created_at", "-id")[:limit]
+    followed = followed.order_by("-created_at", "-id")[:limit]
     rows: dict[str, ResidentCase] = {}
     for case in mine:
         rows[case.reference] = _resident_case(case, is_mine=True)

@@ -177,10 +177,11 @@ def test_an_expired_link_offers_a_new_one(client):
     assert "too old" in response.content.decode()
 
 
-def test_an_unknown_link(client):
+def test_an_unknown_link(client, caplog):
     response = client.get(reverse("portal:sign-in-link", kwargs={"token": "x" * 43}))
     assert response.status_code == 404
     assert "do not recognise" in response.content.decode()
+    assert "x" * 43 not in caplog.text  # a token in the path never reaches the log
 
 
 def test_sign_out_needs_post_and_flushes_the_session(client, resident):
@@ -249,6 +250,17 @@ def test_my_requests_lists_mine_with_tracking_links_and_followed_with_public_pag
     assert followed.tracking_token not in html  # never someone else's
     assert "Received" in html
     assert "Hole" not in html  # descriptions are not shown in the list
+
+
+def test_my_requests_queries_do_not_grow_with_the_list(client, resident, service_type, django_assert_max_num_queries):
+    from civitas.cases.services import case_create
+
+    for n in range(5):
+        case_create(actor=None, service_type="pothole", channel="web", description=f"{n}", requester=resident)
+        case_create(actor=None, service_type="pothole", channel="web", description=f"f{n}", followers=[resident])
+    with django_assert_max_num_queries(6):  # session, person, mine, followed (+ savepoints)
+        response = client.get(reverse("portal:my-requests"))
+    assert response.content.decode().count("You follow this request") == 5
 
 
 def test_my_requests_when_there_are_none(client, resident):

@@ -234,6 +234,8 @@ def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
             {"reason": exc.code, "form": SignInForm(), "errors": []},
             status=410 if exc.code in {"used", "expired"} else 404,
         )
+        # The path holds a token: keep it out of Django's "Not Found"/"Gone" warnings in the log.
+        response._has_been_logged = True  # type: ignore[attr-defined]
     else:
         next_path = safe_next(_next_of(person))
         request.session.cycle_key()
