@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import secrets
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from django.db.models import Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import OrderBy
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from civitas.accounts.models import Department, Membership, Team, User
@@ -384,14 +386,22 @@ LIST_COLUMNS = (
 )
 
 
+@functools.lru_cache(maxsize=1024)
+def _translated_name(language: str, names: tuple[str | None, ...]) -> str:
+    """The name a service type shows in `language`, through modeltranslation's own fallback rules
+    (an unsaved instance, so the rules are modeltranslation's, not a copy); memoised per language
+    and set of names, as the rules are settings."""
+    return str(ServiceType(**dict(zip(_NAME_COLUMNS, names, strict=True))).name)
+
+
 def _service_type_names(rows: list[dict[str, Any]]) -> dict[int, str]:
-    """The name each service type shows in the current language, through modeltranslation's fallbacks
-    (an unsaved instance per distinct type, so the rules are modeltranslation's, not a copy)."""
+    """The shown name of each service type of these rows in the current language."""
+    language = get_language() or ""
     names: dict[int, str] = {}
     for row in rows:
         type_id = row["service_type_id"]
         if type_id is not None and type_id not in names:
-            names[type_id] = str(ServiceType(**{name: row[column] for name, column in _NAME_COLUMNS.items()}).name)
+            names[type_id] = _translated_name(language, tuple(row[column] for column in _NAME_COLUMNS.values()))
     return names
 
 

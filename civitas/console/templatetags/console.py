@@ -10,6 +10,7 @@ from typing import Any
 from django import template
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -147,11 +148,17 @@ def _row_labels() -> dict[str, str]:
     return {key: _escape(str(text)) for key, text in labels.items()}
 
 
-def _time_html(moment: datetime | None) -> str:
+def _time_html(moment: datetime | None, months: dict[int, str]) -> str:
+    """time_tag's markup; the date as date_format(local, "j M Y H:i") writes it, built directly
+    (`months`: the month abbreviations of the current language, filled as they are met)."""
     if moment is None:
         return ""
     local = timezone.localtime(moment)
-    return f'<time datetime="{_escape(local.isoformat())}">{_escape(date_format(local, "j M Y H:i"))}</time>'
+    month = months.get(local.month)
+    if month is None:
+        month = months[local.month] = str(MONTHS_3[local.month]).title()
+    text = f"{local.day} {month} {local.year:04d} {local.hour:02d}:{local.minute:02d}"
+    return f'<time datetime="{_escape(local.isoformat())}">{_escape(text)}</time>'
 
 
 @register.simple_tag
@@ -164,6 +171,7 @@ def queue_rows(cases: Any) -> SafeString:
     statuses, priorities = _labels(CaseStatus, language), _labels(Priority, language)
     prefix = _case_href_prefix()
     now = timezone.now()
+    months: dict[int, str] = {}
     rows = []
     for case in cases:
         ref = _escape(case.reference)
@@ -184,7 +192,7 @@ def queue_rows(cases: Any) -> SafeString:
                 assignee=assignee,
                 team=team,
                 area=_escape(case.area) if case.area else "–",
-                created=_time_html(case.created_at),
+                created=_time_html(case.created_at, months),
                 sla=_sla_badge_html(case, now),
             )
         )
