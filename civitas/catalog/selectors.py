@@ -9,19 +9,16 @@ columns searched.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from django.db.models import (
-    Case,
     Exists,
     F,
-    IntegerField,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import get_language
@@ -171,21 +168,31 @@ def _stem(word: str) -> str:
     return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word
 
 
-def _token_score(token: str, language: str) -> Case:
-    """The best weight one token earns on one service type (0 when it matches nothing)."""
+def fold(text: str) -> str:
+    """Text for matching: case-folded, accents removed ("Árbol" → "arbol", "SOCAVÓN" → "socavon")."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def _searched_columns(language: str) -> dict[str, list[str]]:
     languages = [language] if language == DEFAULT_LANGUAGE else [language, DEFAULT_LANGUAGE]
-    whens: list[When] = []
-    for weight, lookup, field in (
-        (WEIGHT_NAME_START, "istartswith", "name"),
-        (WEIGHT_NAME, "icontains", "name"),
-        (WEIGHT_KEYWORD, "icontains", "keywords"),
-        (WEIGHT_DESCRIPTION, "icontains", "description"),
-    ):
-        condition = Q()
-        for lang in languages:
-            condition |= Q(**{f"{build_localized_fieldname(field, lang)}__{lookup}": token})
-        whens.append(When(condition, then=Value(weight)))
-    return Case(*whens, default=Value(0), output_field=IntegerField())
+    return {
+        field: [build_localized_fieldname(field, lang) for lang in languages]
+        for field in ("name", "keywords", "description")
+    }
+
+
+def _token_weight(token: str, texts: dict[str, list[str]]) -> int:
+    """The best weight one (folded) token earns on one service type (0 when it matches nothing)."""
+    if any(name.startswith(token) for name in texts["name"]):
+        return WEIGHT_NAME_START
+    if any(token in name for name in texts["name"]):
+        return WEIGHT_NAME
+    if any(token in keywords for keywords in texts["keywords"]):
+        return WEIGHT_KEYWORD
+    if any(token in description for description in texts["description"]):
+        return WEIGHT_DESCRIPTION
+    return 0
 
 
 def service_type_search(
@@ -200,11 +207,14 @@ def service_type_search(
 
     Each word of the query earns the best weight it matches (name start > name > keyword >
     description) in `language`, with the default language searched too; an exact service code
-    ranks first. Only public service types unless `include_private`; only those of
-    `department_ids` when given (None: every department).
+    ranks first. Matching ignores case and accents in every language ("arbol" finds "Árboles",
+    "socavon" finds "socavón"), so it is done in Python over the searchable columns of the
+    candidate types (a catalogue is hundreds of rows, not millions): one query for the columns,
+    one for the best `limit` types. Only public service types unless `include_private`; only
+    those of `department_ids` when given (None: every department).
     """
     language = resolve_language(language)
-    tokens = search_tokens(query)
+    tokens = [fold(token) for token in search_tokens(query)]
     code = (query or "").strip()
     if not tokens and not code:
         return []
@@ -213,12 +223,29 @@ def service_type_search(
         qs = qs.filter(is_private=False)
     if department_ids is not None:
         qs = qs.filter(department_id__in=department_ids)
-    score: Any = Case(When(code__iexact=code, then=Value(WEIGHT_CODE)), default=Value(0), output_field=IntegerField())
-    for token in tokens:
-        score = score + _token_score(token, language)
-    ranked: Any = _with_metadata(qs).select_related("group").annotate(search_rank=score).filter(search_rank__gt=0)
-    ordered = ranked.order_by("-search_rank", "group__order", "order", translated("name", language).asc(), "code")
-    return list(ordered[: max(1, limit)])
+    columns = _searched_columns(language)
+    names = (build_localized_fieldname("name", language), build_localized_fieldname("name", DEFAULT_LANGUAGE))
+    rows = qs.values("pk", "code", "order", "group__order", *{c for cols in columns.values() for c in cols}, *names)
+    ranked: list[tuple[tuple[Any, ...], int, int]] = []
+    for row in rows:
+        texts = {field: [fold(row[column] or "") for column in cols] for field, cols in columns.items()}
+        rank = WEIGHT_CODE if row["code"].lower() == code.lower() else 0
+        rank += sum(_token_weight(token, texts) for token in tokens)
+        if rank > 0:
+            name = fold(row[names[0]] or row[names[1]] or "")
+            ranked.append(((-rank, row["group__order"], row["order"], name, row["code"]), row["pk"], rank))
+    best = sorted(ranked)[: max(1, limit)]
+    found = {
+        st.pk: st
+        for st in _with_metadata(ServiceType.objects.filter(pk__in=[pk for _, pk, _ in best])).select_related("group")
+    }
+    results = []
+    for _key, pk, rank in best:
+        service_type = found.get(pk)  # None only if the type was deleted in between
+        if service_type is not None:
+            service_type.search_rank = rank  # type: ignore[attr-defined]
+            results.append(service_type)
+    return results
 
 
 def service_types_for_intake(

@@ -170,3 +170,28 @@ def test_a_catalogue_change_shows_at_once(client, catalogue):
     bump_catalog_version()
 
     assert "Rubbish and recycling" in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "language", "expected"),
+    [
+        ("socavon", "es", "pothole"),  # no accent typed, the synonym has one
+        ("SOCAVÓN", "es", "pothole"),  # capitals with an accent (SQLite's LIKE folds ASCII only)
+        ("farola", "es", "streetlight"),
+        ("FAROLA APAGADA", "es", "streetlight"),
+        ("vertido", "es", "dumping"),
+        ("lamp", "es", "streetlight"),  # the default language is searched too
+    ],
+)
+def test_search_ignores_case_and_accents(catalogue, query, language, expected):
+    from civitas.catalog.selectors import service_type_search
+
+    assert [st.code for st in service_type_search(query, language=language)][:1] == [expected]
+
+
+def test_search_reads_few_queries(catalogue, django_assert_max_num_queries):
+    from civitas.catalog.selectors import service_type_search
+
+    with django_assert_max_num_queries(2):
+        found = service_type_search("hole light dumping", language="es")
+        assert all(st.has_metadata in (True, False) for st in found)
