@@ -26,6 +26,7 @@ import base64
 import binascii
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -54,7 +55,7 @@ MOST_REQUESTED_CACHE_SECONDS = 300
 METRES_PER_DEGREE = 111_320.0
 
 # Status in plain words for the public. "open"/"closed" are the filter values.
-PUBLIC_STATUS_LABELS = {
+PUBLIC_STATUS_LABELS: dict[str, Any] = {
     CaseStatus.NEW: _("Received"),
     CaseStatus.OPEN: _("Open"),
     CaseStatus.IN_PROGRESS: _("Being worked on"),
@@ -321,7 +322,7 @@ def public_merged_into(reference: str) -> str | None:
     return row[0]
 
 
-def _entry(value: dict[str, Any]) -> PublicEntry:
+def _entry(value: Mapping[str, Any]) -> PublicEntry:
     data = value["data"] if isinstance(value["data"], dict) else {}
     kind = value["kind"]
     body = value["body"] if kind in (EntryKind.PUBLIC_UPDATE, EntryKind.STATUS_CHANGE) else ""
