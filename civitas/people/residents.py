@@ -88,7 +88,11 @@ ADDRESS_MAX_LENGTH = 300
 MY_REQUESTS_LIMIT = 200  # a resident's own list; past this, the newest are shown
 
 # The consents a resident manages on the profile page.
-RESIDENT_CONSENTS = (ConsentPurpose.STORE_DETAILS, ConsentPurpose.EMAIL_UPDATES, ConsentPurpose.SMS_MESSAGES)
+RESIDENT_CONSENTS: tuple[str, ...] = (
+    ConsentPurpose.STORE_DETAILS.value,
+    ConsentPurpose.EMAIL_UPDATES.value,
+    ConsentPurpose.SMS_MESSAGES.value,
+)
 DETAIL_FIELDS = ("given_name", "family_name", "address")
 PREFERENCE_FIELDS = ("preferred_channel", "preferred_language")
 
@@ -332,7 +336,7 @@ def resident_prefill(person_id: int | None) -> dict[str, str]:
     if person is None or not _consent_in_force(person, ConsentPurpose.STORE_DETAILS):
         return {}
     points = ContactPoint.objects.filter(person=person).order_by("kind", "-is_primary", "id")
-    first = {}
+    first: dict[str, str] = {}
     for point in points:
         first.setdefault(point.kind, point.value)
     return {
@@ -373,7 +377,7 @@ def resident_profile_save(
         {"preferred_channel": preferred_channel, "preferred_language": preferred_language}
     )
     phone_value = normalise_phone(phone) if (phone or "").strip() else ""
-    wanted = {purpose: bool(consents.get(purpose, False)) for purpose in RESIDENT_CONSENTS}
+    wanted: dict[str, bool] = {purpose: bool(consents.get(purpose, False)) for purpose in RESIDENT_CONSENTS}
     if preferences["preferred_channel"] == PreferredChannel.SMS and not (phone_value and wanted["sms_messages"]):
         raise ValidationError(
             _("To get text messages, give a mobile phone number and tick 'Send me text messages'."),
@@ -387,7 +391,7 @@ def resident_profile_save(
                 _("To keep your name and address, tick 'Keep my details to fill in forms'."),
                 field="store_details",
             )
-        changed = [purpose for purpose, given in wanted.items() if _consent_set(locked, purpose, given)]
+        changed: list[str] = [purpose for purpose, given in wanted.items() if _consent_set(locked, purpose, given)]
         if not wanted[ConsentPurpose.STORE_DETAILS]:
             details = dict.fromkeys(DETAIL_FIELDS, "")
         changed += _person_set(locked, {**details, **preferences})

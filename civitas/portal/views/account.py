@@ -181,9 +181,9 @@ def _form_errors(form: forms.Form) -> list[tuple[str, str]]:
     for name in form.fields:
         for message in form.errors.get(name, []):
             bound = form[name]
-            errors.append((bound.id_for_label or f"{bound.auto_id}_0", message))
+            errors.append((bound.id_for_label or f"{bound.auto_id}_0", str(message)))
     for message in form.non_field_errors():
-        errors.append(("", message))
+        errors.append(("", str(message)))
     return errors
 
 
