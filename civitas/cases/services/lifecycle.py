@@ -169,7 +169,7 @@ def case_transition(
             raise _transition_error(case, from_status, to_status)
         _set_status(case, to_status)
         save_case(case, ["status", "resolved_at", "closed_at", "first_response_at"])
-        add_entry(
+        entry = add_entry(
             case,
             kind=EntryKind.STATUS_CHANGE,
             actor=actor,
@@ -183,7 +183,7 @@ def case_transition(
             obj=case,
             changes={"status": {"before": from_status, "after": to_status}},
         )
-        events.publish("case.status_changed", case_id=case.pk, status=to_status)
+        events.publish("case.status_changed", case_id=case.pk, status=to_status, entry_id=entry.pk)
     return case
 
 
