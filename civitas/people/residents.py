@@ -166,6 +166,20 @@ def sign_in_link_issue_token(*, link: SignInLink) -> str:
     return token
 
 
+def sign_in_link_check(*, token: str) -> None:
+    """Raise SignInLinkInvalid unless `token` names a link that can still be used (nothing is changed).
+
+    The portal shows a "Sign in" button on GET and redeems on POST: mail scanners that open links
+    must not use up a one-time link.
+    """
+    if not isinstance(token, str) or not token or len(token) > 128:
+        raise SignInLinkInvalid(_("This sign-in link is not valid."), code="unknown")
+    link = SignInLink.objects.filter(token_hash=_hash(token)).first()
+    if link is None:
+        raise SignInLinkInvalid(_("This sign-in link is not valid."), code="unknown")
+    _check_usable(link, timezone.now())
+
+
 def sign_in_link_redeem(*, token: str) -> Person:
     """The person the link signs in (created on a first sign-in); the link cannot be used again.
 

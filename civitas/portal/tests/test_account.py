@@ -32,7 +32,7 @@ def _token(email: str = EMAIL, next_path: str = "") -> str:
 
 
 def _sign_in(client, email: str = EMAIL) -> Person:
-    response = client.get(reverse("portal:sign-in-link", kwargs={"token": _token(email)}))
+    response = client.post(reverse("portal:sign-in-link", kwargs={"token": _token(email)}))
     assert response.status_code == 302
     return Person.objects.get(pk=client.session[RESIDENT_SESSION_KEY])
 
@@ -113,17 +113,29 @@ def test_sign_in_is_rate_limited_per_client_address(client, settings):
 def test_the_link_signs_in_with_a_new_session_and_no_referrer(client):
     client.get(reverse("portal:sign-in"))
     before = client.session.session_key
-    response = client.get(reverse("portal:sign-in-link", kwargs={"token": _token()}))
+    response = client.post(reverse("portal:sign-in-link", kwargs={"token": _token()}))
     assert response.status_code == 302
     assert response["Location"] == reverse("portal:my-requests")
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "strict-origin"
     assert client.session.session_key != before
     person = Person.objects.get(pk=client.session[RESIDENT_SESSION_KEY])
     assert ContactPoint.objects.get(person=person).value == EMAIL
 
 
+def test_opening_the_link_only_asks_to_sign_in(client):
+    """Mail scanners open links: a GET shows a button and leaves the one-time link usable."""
+    token = _token()
+    page = client.get(reverse("portal:sign-in-link", kwargs={"token": token}))
+    assert page.status_code == 200
+    assert RESIDENT_SESSION_KEY not in client.session
+    assert 'method="post"' in page.content.decode()
+    assert "no-store" in page["Cache-Control"]
+    assert client.post(reverse("portal:sign-in-link", kwargs={"token": token})).status_code == 302
+    assert RESIDENT_SESSION_KEY in client.session
+
+
 def test_the_link_goes_on_to_a_safe_portal_path(client):
-    response = client.get(reverse("portal:sign-in-link", kwargs={"token": _token(next_path="/account/profile/")}))
+    response = client.post(reverse("portal:sign-in-link", kwargs={"token": _token(next_path="/account/profile/")}))
     assert response["Location"] == "/account/profile/"
 
 
@@ -131,7 +143,7 @@ def test_the_link_never_goes_to_another_site(client):
     link = sign_in_link_request(email=EMAIL, language="en")
     SignInLink.objects.filter(pk=link.pk).update(next_path="//evil.example/")
     token = sign_in_link_issue_token(link=link)
-    response = client.get(reverse("portal:sign-in-link", kwargs={"token": token}))
+    response = client.post(reverse("portal:sign-in-link", kwargs={"token": token}))
     assert response["Location"] == reverse("portal:my-requests")
 
 
@@ -157,14 +169,14 @@ def test_safe_next(value, expected):
 
 def test_a_used_link_offers_a_new_one(client):
     token = _token()
-    client.get(reverse("portal:sign-in-link", kwargs={"token": token}))
+    client.post(reverse("portal:sign-in-link", kwargs={"token": token}))
     client.post(reverse("portal:sign-out"))
     response = client.get(reverse("portal:sign-in-link", kwargs={"token": token}))
     assert response.status_code == 410
     html = response.content.decode()
     assert "already been used" in html
     assert 'action="/account/sign-in/"' in html
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "strict-origin"
     assert RESIDENT_SESSION_KEY not in client.session
 
 
@@ -381,7 +393,8 @@ def test_sign_in_by_the_emailed_link(client, settings, mailoutbox):
     assert message.to == [EMAIL]
     match = re.search(r"https://city\.example(/account/sign-in/[^/\s]+/)", message.body)
     assert match, message.body
-    response = client.get(match.group(1))
+    assert client.get(match.group(1)).status_code == 200  # the "Sign in" button
+    response = client.post(match.group(1))
     assert response["Location"] == "/account/profile/"
     assert client.get(reverse("portal:profile")).status_code == 200
     assert client.get(match.group(1)).status_code == 410  # once only

@@ -36,6 +36,7 @@ from civitas.people.residents import (
     resident_person,
     resident_profile,
     resident_profile_save,
+    sign_in_link_check,
     sign_in_link_redeem,
     sign_in_link_request,
 )
@@ -223,10 +224,18 @@ def sign_in_sent(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@require_http_methods(["GET", "POST"])
 def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
-    """Redeem the emailed link and move on at once; the token never reaches another site (no referrer)."""
+    """GET: a "Sign in" button (mail scanners that open links must not use them up); POST: redeem the link.
+
+    The page's path holds the token: the referrer carries the origin only, and the page is never cached.
+    """
     try:
-        person = sign_in_link_redeem(token=token)
+        if request.method == "POST":
+            person = sign_in_link_redeem(token=token)
+        else:
+            sign_in_link_check(token=token)
+            person = None
     except SignInLinkInvalid as exc:
         response = render(
             request,
@@ -237,11 +246,17 @@ def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
         # The path holds a token: keep it out of Django's "Not Found"/"Gone" warnings in the log.
         response._has_been_logged = True  # type: ignore[attr-defined]
     else:
-        next_path = safe_next(_next_of(person))
-        request.session.cycle_key()
-        request.session[RESIDENT_SESSION_KEY] = person.pk
-        response = redirect(next_path or reverse("portal:my-requests"))
-    response["Referrer-Policy"] = "no-referrer"
+        if person is None:
+            response = render(request, TEMPLATES + "sign_in_confirm.html", {})
+        else:
+            next_path = safe_next(_next_of(person))
+            request.session.cycle_key()
+            request.session[RESIDENT_SESSION_KEY] = person.pk
+            response = redirect(next_path or reverse("portal:my-requests"))
+    # "no-referrer" would make Chromium post `Origin: null`, which the CSRF check refuses.
+    response["Referrer-Policy"] = "strict-origin"
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
     return response
 
 
