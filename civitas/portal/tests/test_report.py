@@ -26,6 +26,9 @@ INSIDE = ("42.3601", "-71.0589")
 
 @pytest.fixture(autouse=True)
 def _fresh(settings, tmp_path):
+    from django.utils import translation
+
+    translation.activate("en")  # catalogue names are written in the active language
     cache.clear()
     clear_definitions()
     geo.clear_cache()
