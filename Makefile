@@ -13,7 +13,10 @@ MANAGE := $(BIN)/python manage.py
 # mypy covers the domain layer (DESIGN: services, selectors, core, audit).
 MYPY_PATHS := civitas/core civitas/audit civitas/accounts/permissions.py civitas/accounts/services.py \
 	civitas/accounts/selectors.py civitas/cases/services civitas/cases/selectors.py civitas/people/services.py \
-	civitas/accounts/auth_services.py civitas/people/selectors.py civitas/catalog/services.py civitas/catalog/selectors.py civitas/catalog/validation.py
+	civitas/accounts/auth_services.py civitas/people/selectors.py civitas/catalog/services.py civitas/catalog/selectors.py civitas/catalog/validation.py \
+	civitas/notifications/services.py civitas/notifications/handlers.py civitas/notifications/tasks.py \
+	civitas/notifications/rendering.py civitas/people/residents.py civitas/cases/duplicates.py civitas/cases/public.py \
+	civitas/cases/tracking.py civitas/cases/satisfaction.py civitas/search civitas/cases/person_cases.py civitas/cases/queues.py
 
 .PHONY: run test test-e2e install install-dev assets lint migrate demo bench lock clean ci messages
 

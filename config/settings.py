@@ -230,7 +230,7 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = tuple(env_list("AXES_IP_HEADERS", ["REMOTE_A
 # --- cache (rate limits, sessions of many processes) -------------------------------------------
 # CACHE_URL=redis://host:6379/1 when several web processes or nodes run; otherwise a file cache under
 # var/ that the processes of one server share. Tests use a per-process memory cache.
-CACHE_URL = env_str("CACHE_URL", "")
+CACHE_URL = env_str("CACHE_URL", "") or ""
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 elif TESTING:

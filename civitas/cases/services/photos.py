@@ -123,8 +123,8 @@ def _encode(image: Image.Image) -> CleanPhoto:
 
 def _has_transparency(image: Image.Image) -> bool:
     if image.mode in ("RGBA", "LA", "PA"):
-        extrema = image.getchannel("A").getextrema()
-        return bool(extrema[0] < 255)
+        low = image.getchannel("A").getextrema()[0]  # one band: (min, max) of ints
+        return isinstance(low, int | float) and low < 255
     return image.mode == "P" and "transparency" in image.info
 
 
