@@ -107,7 +107,10 @@ def _record_failed_asset(response: Any, failures: list[str]) -> None:
 
 
 def _record_failed_request(request: Any, base_url: str, failures: list[str]) -> None:
-    if request.url.startswith(base_url):
+    # A page fetch (htmx/fetch) cancelled because a newer one replaced it or the page moved on is not a
+    # failure; an asset (script, style, image, font) that does not load is.
+    cancelled_fetch = request.resource_type in {"xhr", "fetch"} and "ERR_ABORTED" in (request.failure or "")
+    if request.url.startswith(base_url) and not cancelled_fetch:
         failures.append(f"{request.url}: {request.failure}")
 
 
