@@ -107,10 +107,10 @@ def _record_failed_asset(response: Any, failures: list[str]) -> None:
 
 
 def _record_failed_request(request: Any, base_url: str, failures: list[str]) -> None:
-    # A page fetch (htmx/fetch) cancelled because a newer one replaced it or the page moved on is not a
-    # failure; an asset (script, style, image, font) that does not load is.
-    cancelled_fetch = request.resource_type in {"xhr", "fetch"} and "ERR_ABORTED" in (request.failure or "")
-    if request.url.startswith(base_url) and not cancelled_fetch:
+    # A request the browser cancelled because the page moved on (a font still loading, an htmx fetch
+    # replaced by a newer one) is not a failure: a missing asset answers 4xx/5xx (_record_failed_asset).
+    cancelled = "ERR_ABORTED" in (request.failure or "")
+    if request.url.startswith(base_url) and not cancelled:
         failures.append(f"{request.url}: {request.failure}")
 
 
