@@ -50,7 +50,8 @@ MERGE_CHAIN_LIMIT = 20
 def case_by_tracking_token(token: str) -> Case:
     """For the resident's private tracking link. Merged cases lead to the case they went into."""
     token = (token or "").strip()
-    case = Case.objects.select_related("service_type").filter(tracking_token=token).first() if token else None
+    usable = bool(token) and len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum() and token.isascii()
+    case = Case.objects.select_related("service_type").filter(tracking_token=token).first() if usable else None
     if case is None:
         raise NotFound("No request matches this link.")
     for _step in range(MERGE_CHAIN_LIMIT):

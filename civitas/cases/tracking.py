@@ -8,6 +8,7 @@ or staff names), the expected date, the submitted date and the location.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -77,10 +78,15 @@ class TrackingView:
     merged_into: Case | None
 
 
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def case_by_token(token: str) -> Case:
     """The case a tracking link names (not following merges: the page says it was merged), or NotFound."""
     token = (token or "").strip()
-    if not token or len(token) > TOKEN_MAX_LENGTH:
+    # Tokens are URL-safe base64 (secrets.token_urlsafe): anything else (a NUL byte, which PostgreSQL
+    # refuses in text) cannot match and never reaches the database.
+    if not token or len(token) > TOKEN_MAX_LENGTH or not TOKEN_SHAPE.fullmatch(token):
         raise NotFound("No request matches this link.")
     case = Case.objects.select_related("service_type", "department", "merged_into").filter(tracking_token=token).first()
     if case is None:
