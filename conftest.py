@@ -9,6 +9,20 @@ os.environ.setdefault("CIVITAS_TESTING", "1")
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache_and_language():
+    """Every test starts with an empty cache (rate-limit counters, cached option lists, the portal's
+    cached catalogue) and in the default language, whatever the test before it left behind."""
+    from django.core.cache import cache
+    from django.utils import translation
+
+    cache.clear()
+    translation.activate("en")
+    yield
+    cache.clear()
+    translation.deactivate()
+
+
 @pytest.fixture
 def department(db):
     from civitas.accounts.models import Department

@@ -11,20 +11,12 @@ import re
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from e2e.axe import assert_accessible
 
 WIDTHS = (320, 1280)
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -55,6 +55,7 @@ from civitas.people.models import (
     SignInLink,
 )
 from civitas.people.normalise import normalise_email, normalise_phone
+from civitas.people.selectors import consent_given
 from civitas.people.services import (
     CHANGED,
     DUPLICATE,
@@ -63,6 +64,7 @@ from civitas.people.services import (
     _lock_active_id,
     _masked,
     _point_create,
+    consent_record,
 )
 
 __all__ = [
@@ -449,25 +451,14 @@ def resident_details_delete(*, person: Person) -> None:
 
 
 def _consent_in_force(person: Person, purpose: str) -> bool:
-    latest = Consent.objects.filter(person=person, purpose=purpose).order_by("-recorded_at", "-id").first()
-    return bool(latest and latest.given)
+    return consent_given(person=person, purpose=purpose)
 
 
 def _consent_set(person: Person, purpose: str, given: bool) -> bool:
-    """Record a statement when it changes what is in force (never given + not given: nothing to record)."""
-    before = _consent_in_force(person, purpose)
-    if before == given:
+    """Record a statement (through consent_record) when it changes what is in force."""
+    if _consent_in_force(person, purpose) == given:
         return False
-    consent = Consent.objects.create(person=person, purpose=purpose, given=given, method=ConsentMethod.WEB_FORM)
-    audit_record(
-        actor=None,
-        action="portal:consent:record",
-        obj=consent,
-        person_id=person.pk,
-        changes={"given": {"before": before, "after": given}},
-        context={"purpose": purpose, "method": ConsentMethod.WEB_FORM, "stated": given, "has_note": False},
-    )
-    publish("person.consent_recorded", person_id=person.pk, consent_id=consent.pk)
+    consent_record(actor=None, person=person, purpose=purpose, given=given, method=ConsentMethod.WEB_FORM)
     return True
 
 

@@ -10,15 +10,6 @@ from django.template.loader import render_to_string
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def test_home_renders_the_page_shell(client):
     response = client.get("/")
 

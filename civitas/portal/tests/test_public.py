@@ -7,7 +7,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -15,13 +14,6 @@ from django.utils import timezone
 pytestmark = pytest.mark.django_db
 
 SECRET_DESCRIPTION = "My neighbour Ana Reyes at 12 Main St leaves bags out"
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

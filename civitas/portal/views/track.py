@@ -84,6 +84,14 @@ def too_many(request: HttpRequest, template: str, context: dict[str, Any]) -> Ht
     return secret_page(render(request, template, context, status=429))
 
 
+def clean_contact_value(value: str) -> str:
+    """A typed email or phone, trimmed; a form error unless it looks like one."""
+    value = value.strip()
+    if guess_contact(value) is None:
+        raise forms.ValidationError(CONTACT_INVALID)
+    return value
+
+
 class TrackForm(forms.Form):
     reference = forms.CharField(
         max_length=REFERENCE_MAX_LENGTH,
@@ -101,10 +109,7 @@ class TrackForm(forms.Form):
     )
 
     def clean_contact(self) -> str:
-        value = self.cleaned_data["contact"].strip()
-        if guess_contact(value) is None:
-            raise forms.ValidationError(CONTACT_INVALID)
-        return value
+        return clean_contact_value(self.cleaned_data["contact"])
 
 
 class ContactForm(forms.Form):
@@ -119,10 +124,7 @@ class ContactForm(forms.Form):
     )
 
     def clean_contact(self) -> str:
-        value = self.cleaned_data["contact"].strip()
-        if guess_contact(value) is None:
-            raise forms.ValidationError(CONTACT_INVALID)
-        return value
+        return clean_contact_value(self.cleaned_data["contact"])
 
 
 def form_errors(form: forms.Form, prefix: str = "") -> list[tuple[str, str]]:
