@@ -16,7 +16,8 @@ MYPY_PATHS := civitas/core civitas/audit civitas/accounts/permissions.py civitas
 	civitas/accounts/auth_services.py civitas/people/selectors.py civitas/catalog/services.py civitas/catalog/selectors.py civitas/catalog/validation.py \
 	civitas/notifications/services.py civitas/notifications/handlers.py civitas/notifications/tasks.py \
 	civitas/notifications/rendering.py civitas/people/residents.py civitas/cases/duplicates.py civitas/cases/public.py \
-	civitas/cases/tracking.py civitas/cases/satisfaction.py civitas/search civitas/cases/person_cases.py civitas/cases/queues.py
+	civitas/cases/tracking.py civitas/cases/satisfaction.py civitas/search civitas/cases/person_cases.py civitas/cases/queues.py \
+	civitas/integrations
 
 .PHONY: run test test-e2e install install-dev assets lint migrate demo bench lock clean ci messages
 

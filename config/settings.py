@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "civitas.cases",
     "civitas.search",
     "civitas.notifications",
+    "civitas.integrations",
+    "ninja",  # the REST API's bundled Swagger UI (served from static files, no CDN)
+    "civitas.api",
     "civitas.portal",
     "civitas.console",
     "civitas.demo",
@@ -265,6 +268,27 @@ PORTAL_SIGN_IN_LINK_MINUTES = env_int("PORTAL_SIGN_IN_LINK_MINUTES", 20, minimum
 SATISFACTION_EDIT_DAYS = env_int("SATISFACTION_EDIT_DAYS", 14, minimum=0)
 # Public maps show locations of location-sensitive service types only to a grid this many metres wide.
 PUBLIC_GRID_METRES = env_int("PUBLIC_GRID_METRES", 500, minimum=10)
+
+# --- APIs: Open311 GeoReport v2, REST API v1, webhooks, sensors (issue 5) --------------------------
+# Requests per minute per API key (a key may set its own); anonymous Open311 reads per client address.
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 600, minimum=1)
+OPEN311_ANONYMOUS_RATE = env_str("OPEN311_ANONYMOUS_RATE", "300/m") or "300/m"
+# Largest request body the APIs accept, in bytes (a larger one gets 413 in the API's error format).
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
+# Jurisdictions this deployment answers for (Open311 jurisdiction_id). Empty: any value is accepted.
+OPEN311_JURISDICTIONS = env_list("OPEN311_JURISDICTIONS", [])
+# Idempotency-Key answers are kept this many hours.
+API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24, minimum=1)
+# Webhooks: delivery attempts before an event is given up, failures in a row before a subscription is
+# disabled (its owner is told), the request timeout, and whether private/loopback addresses may be called
+# (off in production: SSRF). WEBHOOK_ALLOWED_HOSTS lists hosts allowed even when private.
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 20, minimum=1)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", [])
+# django-ninja: no page-number pagination defaults are used (the API pages by keyset cursors).
+NINJA_PAGINATION_PER_PAGE = 50
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "civitas@localhost")

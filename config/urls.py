@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("civitas.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
+    path("", include("civitas.api.urls")),
     path("console/", include("civitas.console.urls")),
     # Staff sign in once, at the console's sign-in (lockout, MFA, audit); the admin's own form is not used.
     path("admin/login/", RedirectView.as_view(pattern_name="console:sign-in", query_string=True)),

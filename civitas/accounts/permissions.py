@@ -47,7 +47,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # trust
     "audit.view": frozenset({R.AUDITOR, R.PRIVACY_OFFICER}),
     "privacy.manage": frozenset({R.PRIVACY_OFFICER}),
+    # integrations: personal access tokens are any staff member's own; application keys, webhooks and
+    # sensor mappings are configuration.
+    "api.token": frozenset(Role),
+    "integrations.manage": frozenset({R.DEPARTMENT_ADMIN}),
 }
+# Actions a read-only API key may still take (everything else needs a key that may write).
+READ_ACTIONS = frozenset({"case.view", "person.view", "catalog.view", "audit.view", "workload.view", "console.use"})
 
 ALL = None  # departments_for() result meaning "every department"
 
@@ -83,8 +89,32 @@ def is_system_admin(user: Any) -> bool:
     return bool(user.is_superuser) or any(role == R.SYSTEM_ADMIN for role, _ in _memberships(user))
 
 
+def restrict(user: Any, *, departments: set[int] | None, read_only: bool) -> None:
+    """Narrow what `user` may do for the rest of this request (an API key's scope).
+
+    `departments` (None: no narrowing) caps every `departments_for` answer; `read_only` leaves only READ_ACTIONS.
+    """
+    user._civitas_restriction = (None if departments is None else frozenset(departments), read_only)
+
+
+def _narrow(user: Any, action: str, allowed: set[int] | None) -> set[int] | None:
+    restriction = getattr(user, "_civitas_restriction", None)
+    if restriction is None:
+        return allowed
+    departments, read_only = restriction
+    if read_only and action not in READ_ACTIONS:
+        return set()
+    if departments is None:
+        return allowed
+    return set(departments) if allowed is ALL else allowed & departments
+
+
 def departments_for(user: Any, action: str) -> set[int] | None:
     """Departments where `user` may take `action`: a set of ids, ALL (None), or an empty set."""
+    return _narrow(user, action, _departments_for(user, action))
+
+
+def _departments_for(user: Any, action: str) -> set[int] | None:
     roles = PERMISSIONS.get(action)
     if roles is None:
         raise KeyError(f"unknown permission {action!r}: add it to civitas.accounts.permissions.PERMISSIONS")
@@ -205,4 +235,10 @@ ROUTE_RULES: dict[str, str] = {
     "console:intake-attributes": "case.create",
     # console: supervisor workload (civitas/console/views/supervisor.py)
     "console:supervisor": "workload.view",
+    # console: personal access tokens (civitas/console/views/tokens.py)
+    # Open311 GeoReport v2 (civitas/api/open311/): reads are public, writes need an application key.
+    # REST API v1 (civitas/api/rest/): "api:<operation>"; every operation also checks the key's scope.
+    "api:openapi-json": PUBLIC,
+    "api:openapi-view": PUBLIC,
+    "api:api-root": PUBLIC,
 }

@@ -15,7 +15,7 @@ from django.utils import timezone
 from civitas.audit.chain import GENESIS_HASH, canonical_json, row_hash
 from civitas.audit.keys import checkpoint_key, key_id
 from civitas.audit.models import AuditCheckpoint, AuditEvent
-from civitas.core.context import get_request_id
+from civitas.core.context import get_request_id, get_via
 
 # Any constant works; it names the PostgreSQL advisory lock that serialises the chain head.
 _CHAIN_LOCK_KEY = 0x0C1717A5
@@ -64,10 +64,19 @@ def audit_record(
         object_id=object_id,
         person_id=person_id,
         changes=changes or {},
-        context=context or {},
+        context=_with_via(context),
     )
     (event,) = audit_record_many([pending])
     return event
+
+
+def _with_via(context: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The caller's context plus the credential the request came through (an API key), when there is one."""
+    merged = dict(context or {})
+    via = get_via()
+    if via:
+        merged.setdefault("via", via)
+    return merged
 
 
 def access_record(*, actor: Any, person_id: int, purpose: str, what: str, via: str = "console") -> AuditEvent:

@@ -1,0 +1,7 @@
+"""REST API v1: catalog operations."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["catalog"])
