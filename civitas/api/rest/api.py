@@ -5,12 +5,15 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from civitas.api.rest import audit, cases, catalog, org, people, sensors
+from civitas.api.rest.auth import AUTH
 
 api = NinjaAPI(
     title="Civitas REST API",
     version="1",
     description="Cases, people, the service catalogue, departments and audit events. See docs/howto/api.md.",
     urls_namespace="api",
+    auth=AUTH,
+    docs_url="/docs",
 )
 api.add_router("/cases", cases.router)
 api.add_router("/people", people.router)
