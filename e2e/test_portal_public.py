@@ -115,6 +115,7 @@ def test_public_list_and_map_work_without_tiles(new_page, cases, axe_source):
     # a marker is reached with the keyboard and opens a popup linking to the request
     marker = page.get_by_role("button", name=re.compile(cases[0].reference))
     marker.focus()
+    expect(marker).to_be_focused()
     page.keyboard.press("Enter")
     popup_link = page.locator(".leaflet-popup-content a").first
     expect(popup_link).to_have_attribute("href", f"/requests/{cases[0].reference}/")
