@@ -14,6 +14,10 @@ PostgreSQL database civitas_bench_<pid>, cloned from a template migrated once pe
 - portal: server time of the resident portal's home and a service page (p95 ≤ 30 ms) and of a report
   without a photo — form post, review with the duplicate check, submit (p95 ≤ 80 ms) — at the largest
   size, on the same database as queue/search (bench/portal_reads.py);
+- open311: `POST /open311/v2/requests.json` throughput ≥ 0.4 × a bare Django view inserting one row, both
+  served by the same gunicorn in the same run (bench/open311_post.py), on each database; and server time of
+  `GET requests.json` returning 1,000 requests (p95 ≤ 200 ms) at the largest size on the queue/search
+  database (bench/open311_reads.py);
 - queue, search: server time of /console/queues/all-open/ (p95 ≤ 50 ms at 1M cases, 1M ÷ 100k ≤ 1.5×)
   and /console/search/ (p95 ≤ 150 ms for a common word, ≤ 20 ms for a reference) over synthetic
   cases (bench/synthetic_cases.py); PostgreSQL unless --db names SQLite.
@@ -47,7 +51,7 @@ from bench import boston_import
 from bench._django import REPO, RESULT_PREFIX
 from bench.generate import EXTRACT, REAL_FILE, boston_csv
 
-BENCHMARKS = ("create", "import", "audit", "queue", "search", "portal")
+BENCHMARKS = ("create", "import", "audit", "queue", "search", "portal", "open311")
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 CREATE_TARGET = 500.0  # cases per second
 IMPORT_SQLITE_TARGET = 10_000.0  # rows per second
@@ -60,6 +64,8 @@ SEARCH_WORD_TARGET_MS = 150.0  # p95 of a search for a common word
 SEARCH_REFERENCE_TARGET_MS = 20.0  # p95 of a search for a reference
 PORTAL_PAGE_TARGET_MS = 30.0  # p95 of the portal home and a service page
 PORTAL_SUBMIT_TARGET_MS = 80.0  # p95 of a report without a photo, duplicate check included
+OPEN311_POST_FRACTION = 0.4  # Open311 POST requests.json throughput ÷ a bare Django view inserting one row
+OPEN311_READ_TARGET_MS = 200.0  # p95 of GET requests.json returning 1,000 requests at 1M cases
 # The audit checkpoint key of the throwaway databases (never a real one; keeps var/ untouched).
 BENCH_SECRET_KEY = "bench-only-secret-key-never-used-to-serve-0123456789"  # noqa: S105 (throwaway)
 BENCH_AUDIT_KEY = "civitas-bench-only-checkpoint-key-not-a-secret"
@@ -325,6 +331,35 @@ def bench_audit(dbs: Any, env: dict[str, str], args: argparse.Namespace) -> list
     return [Result(f"verify_audit {args.events:,}", dbs.label, run["seconds"], "s", target, False, note)]
 
 
+def bench_open311_post(dbs: Any, env: dict[str, str], args: argparse.Namespace) -> list[Result]:
+    url = dbs.fresh("open311")
+    try:
+        say(f"open311 POST on {dbs.label}: {args.seconds:.0f} s per run, bare view and Open311 alternating")
+        run = worker(env, url, "open311_post", "--seconds", str(args.seconds), "--workers", str(args.web_workers))
+    finally:
+        dbs.discard(url)
+    bare, open311 = run["bare"], run["open311"]
+    ratio = open311["rate"] / max(bare["rate"], 0.001)
+    note = (
+        f"Open311 {open311['rate']:,.0f} req/s, bare insert {bare['rate']:,.0f} req/s "
+        f"(runs {run['all_rates']}); gunicorn --workers {run['workers']}, {run['clients']} clients, "
+        f"{run['cpus']} CPUs shared with the clients; non-2xx: {open311['bad']} / {bare['bad']}"
+    )
+    return [Result("open311 POST ÷ bare insert", dbs.label, ratio, "×", OPEN311_POST_FRACTION, True, note)]
+
+
+def open311_read_results(label: str, run: dict[str, Any], size: int, requests: int) -> list[Result]:
+    results = []
+    for name, what in (("default", "no filters"), ("open", "status=open"), ("extensions", "extensions=true")):
+        figures = run[name]
+        note = f"p50 {figures['p50_ms']:.1f} ms at {size:,} cases, {requests} requests, {what}; {figures['rows']} rows"
+        if figures["rows"] != 1000:
+            note += " — WARNING: not 1,000 rows"
+        title = f"open311 GET 1,000 ({name}) p95"
+        results.append(Result(title, label, figures["p95_ms"], "ms", OPEN311_READ_TARGET_MS, False, note))
+    return results
+
+
 def bench_console(dbs: Any, env: dict[str, str], args: argparse.Namespace, only: list[str]) -> list[Result]:
     """queue and search share one database grown through --sizes (generating 1M cases takes minutes)."""
     sizes = sorted(int(size) for size in args.sizes.split(","))
@@ -332,6 +367,7 @@ def bench_console(dbs: Any, env: dict[str, str], args: argparse.Namespace, only:
     url = dbs.fresh("console")
     run: dict[str, Any] = {"generate_seconds": {}}
     portal: dict[str, Any] | None = None
+    open311: dict[str, Any] | None = None
     # Pages render with DEBUG off, through the manifest static storage: it needs collectstatic.
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=REPO, env=env, check=True)
     try:
@@ -351,10 +387,13 @@ def bench_console(dbs: Any, env: dict[str, str], args: argparse.Namespace, only:
         if "portal" in only:
             say(f"portal on {dbs.label} at {sizes[-1]:,} synthetic cases")
             portal = worker(env, url, "portal_reads", "--size", str(sizes[-1]), "--requests", str(args.requests))
+        if "open311" in only:
+            say(f"open311 GET requests.json on {dbs.label} at {sizes[-1]:,} synthetic cases")
+            open311 = worker(env, url, "open311_reads", "--size", str(sizes[-1]), "--requests", str(args.requests))
     finally:
         dbs.discard(url)
     small, large = str(sizes[0]), str(sizes[-1])
-    made = "; ".join(f"{int(k):,} cases in {v:,.0f} s" for k, v in run["generate_seconds"].items())
+    made = "; ".join(f"{int(k):,} cases in {v:,.0f} s" for k, v in run.get("generate_seconds", {}).items())
     results = []
     if "queue" in measure:
         p95 = run["queue"][large]["p95_ms"]
@@ -375,6 +414,8 @@ def bench_console(dbs: Any, env: dict[str, str], args: argparse.Namespace, only:
         )
     if portal is not None:
         results.extend(portal_results(dbs.label, portal, sizes[-1], args.requests))
+    if open311 is not None:
+        results.extend(open311_read_results(dbs.label, open311, sizes[-1], args.requests))
     return results
 
 
@@ -430,6 +471,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each benchmark; the best counts")
     parser.add_argument("--sizes", default="100000,1000000", help="case counts for queue/search (default 100k,1M)")
     parser.add_argument("--requests", type=int, default=60, help="timed requests per page (queue/search)")
+    parser.add_argument("--seconds", type=float, default=10, help="seconds of load per Open311 POST run (default 10)")
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers for the Open311 POST run")
     parser.add_argument("--import-file", type=Path, help="a Boston 311 CSV (default: the 2011 file)")
     parser.add_argument("--import-rows", type=int, help="import a synthetic Boston file of this many rows instead")
     parser.add_argument("--batch-size", type=int, help="pass --batch-size to import_cases (default: its own)")
@@ -495,9 +538,11 @@ def main(argv: list[str] | None = None) -> int:
                     plan.append(("case_create", lambda dbs=dbs: bench_create(dbs, env, args)))
                 if "import" in only:
                     plan.append(("boston import", lambda dbs=dbs: bench_import(dbs, env, args, path, about)))
+                if "open311" in only:
+                    plan.append(("open311 POST", lambda dbs=dbs: bench_open311_post(dbs, env, args)))
                 if "audit" in only and kind in audit_kinds:
                     plan.append(("verify_audit", lambda dbs=dbs: bench_audit(dbs, env, args)))
-                if {"queue", "search", "portal"} & set(only) and kind in console_kinds:
+                if {"queue", "search", "portal", "open311"} & set(only) and kind in console_kinds:
                     plan.append(("queue/search/portal", lambda dbs=dbs: bench_console(dbs, env, args, only)))
                 for name, step in plan:
                     try:
