@@ -236,9 +236,15 @@ ROUTE_RULES: dict[str, str] = {
     # console: supervisor workload (civitas/console/views/supervisor.py)
     "console:supervisor": "workload.view",
     # console: personal access tokens (civitas/console/views/tokens.py)
+    "console:tokens": "api.token",
+    "console:token-create": "api.token",
+    "console:token-revoke": "api.token",
     # Open311 GeoReport v2 (civitas/api/open311/): reads are public, writes need an application key.
     # REST API v1 (civitas/api/rest/): "api:<operation>"; every operation also checks the key's scope.
     "api:openapi-json": PUBLIC,
     "api:openapi-view": PUBLIC,
     "api:api-root": PUBLIC,
+    # REST API v1: sensor intake (civitas/api/rest/sensors.py). The service accepts only an application key
+    # that may write (personal tokens get 403); the case is opened for the public, as from Open311.
+    "api:sensor-events": PUBLIC,
 }

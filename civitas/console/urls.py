@@ -3,7 +3,7 @@
 Every route name here must be in civitas.accounts.permissions.ROUTE_RULES (a test checks).
 """
 
-from civitas.console.views import auth, intake, people, queues, search, supervisor, workspace
+from civitas.console.views import auth, intake, people, queues, search, supervisor, tokens, workspace
 
 app_name = "console"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     *people.urls,
     *intake.urls,
     *supervisor.urls,
+    *tokens.urls,
 ]

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from civitas.accounts.models import Department
-from civitas.accounts.permissions import departments_for, require, restrict
+from civitas.accounts.permissions import ALL, departments_for, require, restrict
 from civitas.audit.services import audit_record
 from civitas.core.errors import NotFound, ValidationError
 from civitas.integrations.models import ApiKey, KeyKind
@@ -58,7 +58,18 @@ def _clean_departments(actor: Any, kind: str, department_ids: Iterable[int]) -> 
     if kind == KeyKind.APPLICATION:
         for department in departments:
             require(actor, "integrations.manage", department.pk)
+    elif not wanted <= {d.pk for d in token_departments(actor=actor)}:
+        raise ValidationError("Choose only departments where you hold a role.", field="departments")
     return departments
+
+
+def token_departments(*, actor: Any) -> list[Department]:
+    """Active departments a personal access token of `actor` may be limited to (those where they hold a role)."""
+    allowed = departments_for(actor, "api.token")
+    departments = Department.objects.filter(is_active=True)
+    if allowed is not ALL:
+        departments = departments.filter(pk__in=allowed)
+    return list(departments.order_by("name"))
 
 
 def api_key_issue(
