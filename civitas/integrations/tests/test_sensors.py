@@ -24,7 +24,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def bin_type(department):
     group = ServiceGroup.objects.create(code="waste", name="Waste")
-    return ServiceType.objects.create(code="bin-full", name="Overflowing litter bin", group=group, department=department)
+    return ServiceType.objects.create(
+        code="bin-full", name="Overflowing litter bin", group=group, department=department
+    )
 
 
 @pytest.fixture
@@ -162,7 +164,7 @@ def test_two_readings_at_once_open_one_case(app_key, mapping):
         try:
             barrier.wait(timeout=10)
             receive(app_key)
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as error:  # reported by the assertion below
             errors.append(error)
         finally:
             close_old_connections()
