@@ -240,6 +240,14 @@ ROUTE_RULES: dict[str, str] = {
     "console:token-create": "api.token",
     "console:token-revoke": "api.token",
     # Open311 GeoReport v2 (civitas/api/open311/): reads are public, writes need an application key.
+    "open311:discovery": PUBLIC,
+    "open311:services": PUBLIC,
+    "open311:service": PUBLIC,
+    "open311:requests": PUBLIC,
+    "open311:request": PUBLIC,
+    "open311:token": PUBLIC,
+    "open311:updates": PUBLIC,
+    "open311:not-found": PUBLIC,
     # REST API v1 (civitas/api/rest/): "api:<operation>"; every operation also checks the key's scope.
     "api:openapi-json": PUBLIC,
     "api:openapi-view": PUBLIC,

@@ -3,6 +3,7 @@
 from civitas.cases.services.attachments import case_add_attachment
 from civitas.cases.services.bulk import BulkResult, case_bulk_assign, case_bulk_tag, case_bulk_transition
 from civitas.cases.services.create import case_create
+from civitas.cases.services.external import case_add_external_update, case_add_media_link
 from civitas.cases.services.intake import case_create_with_caller
 from civitas.cases.services.lifecycle import (
     case_add_note,
@@ -21,6 +22,8 @@ from civitas.cases.services.tags import case_tag
 __all__ = [
     "BulkResult",
     "case_add_attachment",
+    "case_add_external_update",
+    "case_add_media_link",
     "case_add_note",
     "case_assign",
     "case_bulk_assign",
