@@ -1,23 +1,69 @@
-"""The REST API v1 (django-ninja): one NinjaAPI, OpenAPI 3.1 at /api/v1/openapi.json, docs at /api/v1/docs."""
+"""The REST API v1 (django-ninja): one NinjaAPI, OpenAPI 3.1 at /api/v1/openapi.json, docs at /api/v1/docs.
+
+Every operation: authenticated by an API key (auth.py), rate limited per key (throttling.py), guarded
+(body size, Idempotency-Key: guard.py), and answering errors as RFC 7807 problems (errors.py).
+"""
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
+from typing import Any
 
-from civitas.api.rest import audit, cases, catalog, org, people, sensors
+from django.http import HttpRequest
+from ninja import NinjaAPI, Router
+
+from civitas.api.rest import audit, cases, catalog, errors, org, people, sensors
 from civitas.api.rest.auth import AUTH
+from civitas.api.rest.guard import guard
+from civitas.api.rest.throttling import KeyRateThrottle
 
-api = NinjaAPI(
+ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+class CivitasAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        """ninja's schema, with every 4xx answer documented as `application/problem+json`."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                _problem_media_type(operation.get("responses", {}))
+        return schema
+
+
+def _problem_media_type(responses: dict[str, Any]) -> None:
+    for status, answer in responses.items():
+        content = answer.get("content")
+        if str(status).startswith(("4", "5")) and content and "application/json" in content:
+            answer["content"] = {errors.PROBLEM_TYPE: content["application/json"]}
+
+
+api = CivitasAPI(
     title="Civitas REST API",
     version="1",
-    description="Cases, people, the service catalogue, departments and audit events. See docs/howto/api.md.",
+    description=(
+        "Cases, people, the service catalogue, departments and audit events. Errors are RFC 7807 problems. "
+        "See docs/howto/api.md."
+    ),
     urls_namespace="api",
     auth=AUTH,
+    throttle=[KeyRateThrottle()],
     docs_url="/docs",
 )
+errors.register(api)
+api.add_decorator(guard, mode="view")
 api.add_router("/cases", cases.router)
 api.add_router("/people", people.router)
 api.add_router("/services", catalog.router)
 api.add_router("/", org.router)
 api.add_router("/audit-events", audit.router)
 api.add_router("/sensor-events", sensors.router)
+
+fallback = Router(auth=None, throttle=[])
+
+
+@fallback.api_operation(ANY_METHOD, "/{path:rest}", include_in_schema=False, url_name="not-found")
+def not_found(request: HttpRequest, rest: str) -> Any:
+    """Unknown paths under /api/v1/ answer a problem, not Django's HTML page."""
+    return errors.problem(request, 404, "No such API endpoint.")
+
+
+api.add_router("", fallback)

@@ -1,0 +1,225 @@
+"""Request and response shapes of the REST API v1 (no logic: services validate, selectors scope)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from ninja import Schema
+from pydantic import Field
+
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Version = Annotated[int, Field(ge=0, le=MAX_ID)]
+
+
+class FieldError(Schema):
+    field: str | None = None
+    message: str
+    code: str
+
+
+class Problem(Schema):
+    """RFC 7807 problem details (`application/problem+json`)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[FieldError] | None = None
+    current_version: int | None = Field(None, description="On a stale `version` (409): the version now stored.")
+
+
+# --- cases -----------------------------------------------------------------------------------------
+
+
+class CaseOut(Schema):
+    reference: str
+    status: str
+    priority: str
+    channel: str
+    title: str
+    description: str
+    service_code: str
+    service_name: str
+    department: str = Field(description="The department's code.")
+    team_id: int | None
+    assignee_id: int | None
+    lat: float | None
+    long: float | None
+    address: str
+    area: str
+    attributes: dict[str, Any]
+    requester_id: int | None = Field(None, description="Only for keys whose owner may view people.")
+    version: int = Field(description="Send it back with an update; a stale one gets 409.")
+    created_at: datetime
+    updated_at: datetime
+    response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+
+class CasePage(Schema):
+    items: list[CaseOut]
+    next: str | None = Field(description="URL of the next page, or null on the last one.")
+    cursor: str | None = Field(description="The opaque cursor in `next`.")
+
+
+class CaseCreateIn(Schema):
+    service_code: str = Field(max_length=100)
+    description: str = ""
+    title: str = ""
+    priority: str | None = None
+    lat: float | None = None
+    long: float | None = None
+    address: str = ""
+    area: str = ""
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+class CaseUpdateIn(Schema):
+    """Only the fields sent are changed. `version` is the version you read."""
+
+    version: Version
+    service_code: str | None = Field(None, max_length=100)
+    title: str | None = None
+    description: str | None = None
+    priority: str | None = None
+    lat: float | None = None
+    long: float | None = None
+    address: str | None = None
+    area: str | None = None
+    attributes: dict[str, Any] | None = None
+
+
+class TransitionIn(Schema):
+    status: str = Field(max_length=32)
+    version: Version | None = None
+    note: str = ""
+    public_note: bool = True
+
+
+class AssignIn(Schema):
+    team_id: Id | None = None
+    assignee_id: Id | None = None
+    version: Version | None = None
+
+
+class NoteIn(Schema):
+    body: str
+    public: bool = Field(False, description="True: a public update the resident sees; false: an internal note.")
+
+
+class NoteOut(Schema):
+    id: int
+    kind: str
+    public: bool
+    body: str
+    author_id: int | None
+    created_at: datetime
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    public: bool
+    created_at: datetime
+    download: str
+
+
+# --- people ----------------------------------------------------------------------------------------
+
+
+class ContactOut(Schema):
+    kind: str
+    value: str
+    is_primary: bool
+
+
+class PersonOut(Schema):
+    id: int
+    given_name: str
+    family_name: str
+    preferred_language: str
+    preferred_channel: str
+    address: str
+    is_active: bool
+    merged_into_id: int | None
+    contacts: list[ContactOut]
+
+
+# --- catalogue and organisation --------------------------------------------------------------------
+
+
+class AttributeValueOut(Schema):
+    key: str
+    name: str
+
+
+class AttributeOut(Schema):
+    code: str
+    datatype: str
+    required: bool
+    variable: bool
+    description: str
+    datatype_description: str
+    order: int
+    values: list[AttributeValueOut]
+
+
+class ServiceOut(Schema):
+    code: str
+    name: str
+    description: str
+    kind: str
+    group: str | None
+    department: str
+    default_priority: str
+    is_private: bool
+    is_active: bool
+
+
+class ServiceDetailOut(ServiceOut):
+    attributes: list[AttributeOut]
+
+
+class DepartmentOut(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class TeamOut(Schema):
+    id: int
+    code: str
+    name: str
+    department: str
+    department_id: int
+
+
+# --- audit -----------------------------------------------------------------------------------------
+
+
+class AuditEventOut(Schema):
+    seq: int
+    occurred_at: datetime
+    action: str
+    actor_id: int | None
+    object_type: str
+    object_id: str
+    person_id: int | None
+    data: dict[str, Any]
+    request_id: str
+    hash: str
+
+
+class AuditPage(Schema):
+    items: list[AuditEventOut]
+    next: str | None
+    cursor: str | None
