@@ -43,9 +43,10 @@ class ApplicationKeyForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if "owner" in self.fields:
-            self.fields["owner"].queryset = User.objects.filter(is_active=True, memberships__isnull=False).distinct()
-            self.fields["owner"].help_text = _("The member of staff responsible for the application.")
+        owner: Any = self.fields.get("owner")  # absent on the read-only view of an issued key
+        if owner is not None:
+            owner.queryset = User.objects.filter(is_active=True, memberships__isnull=False).distinct()
+            owner.help_text = _("The member of staff responsible for the application.")
 
     def clean_expires_at(self) -> Any:
         value = self.cleaned_data.get("expires_at")
@@ -79,7 +80,7 @@ class ApiKeyAdmin(PermissionMapAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).filter(kind=KeyKind.APPLICATION).select_related("owner")
 
-    def get_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         fields = list(ApplicationKeyForm.Meta.fields)
         return fields if obj is None else ["prefix_shown", *fields, "created_at", "last_used_at", "revoked_at"]
 

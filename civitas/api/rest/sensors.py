@@ -10,8 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
+from civitas.api.rest.common import WRITE_ERRORS
 from civitas.integrations.sensors import sensor_event_receive
 
 router = Router(tags=["sensors"])
@@ -37,7 +38,7 @@ class SensorEventOut(Schema):
 
 @router.post(
     "",
-    response={200: SensorEventOut, 201: SensorEventOut},
+    response={200: SensorEventOut, 201: SensorEventOut, **WRITE_ERRORS},
     url_name="sensor-events",
     summary="Report a sensor reading",
     description=(
@@ -46,7 +47,7 @@ class SensorEventOut(Schema):
         "or `asset_ref`."
     ),
 )
-def sensor_event_create(request: HttpRequest, payload: SensorEventIn) -> tuple[int, SensorEventOut]:
+def sensor_event_create(request: HttpRequest, payload: SensorEventIn) -> Status:
     result = sensor_event_receive(
         api_key=request.api_key,  # type: ignore[attr-defined]
         device_id=payload.device_id,
@@ -58,4 +59,4 @@ def sensor_event_create(request: HttpRequest, payload: SensorEventIn) -> tuple[i
         reading=payload.reading,
     )
     body = SensorEventOut(reference=result.case.reference, opened=result.opened, status=result.case.status)
-    return (201 if result.opened else 200), body
+    return Status(201 if result.opened else 200, body)

@@ -41,7 +41,8 @@ class TokenForm(forms.Form):
 
     def __init__(self, *args: Any, departments: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["departments"].choices = [(d.pk, d.name) for d in departments]
+        field: Any = self.fields["departments"]
+        field.choices = [(d.pk, d.name) for d in departments]
 
     def clean_expires_on(self) -> date | None:
         value: date | None = self.cleaned_data.get("expires_on")
