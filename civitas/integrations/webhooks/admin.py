@@ -48,6 +48,7 @@ def _domain(check: Any, value: Any) -> Any:
 
 
 class WebhookSubscriptionForm(forms.ModelForm):
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
         label=_("events"),
         choices=[(name, f"{name} — {text}") for name, text in EVENTS.items()],
