@@ -8,6 +8,7 @@ the interface renders them as JSON or XML.
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,7 +40,7 @@ ADDRESS_ID_PREFIX = "address_id:"
 
 # mySociety's extended statuses (lowercase on GET) for our statuses; "waiting on the resident" is the
 # council still looking into it.
-EXTENDED_STATUS = {
+EXTENDED_STATUS: dict[str, str] = {
     CaseStatus.NEW: "open",
     CaseStatus.OPEN: "open",
     CaseStatus.IN_PROGRESS: "in_progress",
@@ -91,12 +92,15 @@ class RequestQuery:
     now: datetime = field(default_factory=timezone.now)
 
 
-def check_window(start: datetime | None, end: datetime | None, *, now: datetime, field: str) -> tuple[datetime, datetime]:
+def check_window(
+    start: datetime | None, end: datetime | None, *, now: datetime, field: str
+) -> tuple[datetime, datetime]:
     """The (start, end) a query covers: the last 90 days by default; never more than 90 days."""
     if start is None and end is None:
         return now - MAX_SPAN, now
     if start is None:
-        start = end - MAX_SPAN  # type: ignore[operator]
+        assert end is not None
+        start = end - MAX_SPAN
     if end is None:
         end = start + MAX_SPAN
     if end < start:
@@ -237,7 +241,8 @@ def _notes_for(case_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     entries = (
         TimelineEntry.objects.filter(case_id__in=case_ids, is_public=True, kind__in=UPDATE_KINDS)
         .order_by("case_id", "created_at", "id")
-        .values("id", "case_id", "case__reference", "case__status", "kind", "body", "data", "created_at")
+        .annotate(status_then=_status_at_entry())
+        .values("id", "case_id", "case__reference", "case__status", "kind", "body", "data", "created_at", "status_then")
     )
     notes: dict[int, list[dict[str, Any]]] = {pk: [] for pk in case_ids}
     for entry in entries:
@@ -252,11 +257,26 @@ def _notes_for(case_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     return notes
 
 
+def _status_at_entry() -> Subquery:
+    """The case's status when an entry was written: the latest status change up to it (none: still new)."""
+    changes = TimelineEntry.objects.filter(
+        case_id=OuterRef("case_id"), kind=EntryKind.STATUS_CHANGE, created_at__lte=OuterRef("created_at")
+    )
+    return Subquery(changes.order_by("-created_at", "-id").values("data")[:1])
+
+
 def _entry_status(entry: dict[str, Any]) -> str:
+    """A status change names its new status; another update, the status at the time (else the current one)."""
     data = entry["data"] if isinstance(entry["data"], dict) else {}
     if entry["kind"] == EntryKind.STATUS_CHANGE and data.get("to") in EXTENDED_STATUS:
         return EXTENDED_STATUS[data["to"]]
-    return extended_status(entry["case__status"])
+    if "status_then" not in entry:
+        return extended_status(entry["case__status"])
+    then = entry["status_then"]
+    if isinstance(then, str):  # a JSON column read through a subquery may come back undecoded
+        then = json.loads(then)
+    status = str(then.get("to")) if isinstance(then, dict) else CaseStatus.NEW.value
+    return EXTENDED_STATUS.get(status, "open")
 
 
 # --- the update feed (mySociety servicerequestupdates) ---------------------------------------------
@@ -277,7 +297,8 @@ def open311_updates(
             case__service_type__is_private=False,
         )
         .order_by("created_at", "id")
-        .values("id", "kind", "body", "data", "created_at", "case__reference", "case__status")[
+        .annotate(status_then=_status_at_entry())
+        .values("id", "kind", "body", "data", "created_at", "case__reference", "case__status", "status_then")[
             offset : offset + MAX_RECORDS
         ]
     )

@@ -48,7 +48,9 @@ def _jurisdiction_problem(request: HttpRequest) -> str | None:
     known = list(getattr(settings, "OPEN311_JURISDICTIONS", []) or [])
     if not known:
         return None
-    value = request.GET.get("jurisdiction_id") or (request.POST.get("jurisdiction_id") if request.method == "POST" else "")
+    value = request.GET.get("jurisdiction_id") or (
+        request.POST.get("jurisdiction_id") if request.method == "POST" else ""
+    )
     if not value:
         return None if len(known) == 1 else "jurisdiction_id is required: this endpoint serves several jurisdictions."
     return None if value in known else "jurisdiction_id not found."

@@ -14,6 +14,11 @@ pytestmark = pytest.mark.django_db
 BASE = "/open311/v2"
 
 
+def parse_xml(content: bytes) -> ET.Element:
+    """Our own server's answer (trusted test data)."""
+    return ET.fromstring(content)  # noqa: S314
+
+
 @pytest.fixture
 def catalogue(service_type, other_service_type, department):
     extra = ServiceGroup.objects.create(code="lighting", name="Lighting")
@@ -55,12 +60,19 @@ def test_services_xml_has_the_spec_elements(client, catalogue):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/xml; charset=utf-8"
     assert response.content.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
-    root = ET.fromstring(response.content)
+    root = parse_xml(response.content)
     assert root.tag == "services"
     assert {child.tag for child in root} == {"service"}
     light = next(s for s in root if s.findtext("service_code") == "streetlight")
     assert [child.tag for child in light] == [
-        "service_code", "service_name", "description", "metadata", "type", "keywords", "group", "groups",
+        "service_code",
+        "service_name",
+        "description",
+        "metadata",
+        "type",
+        "keywords",
+        "group",
+        "groups",
     ]
     assert light.findtext("metadata") == "true"
     assert [g.text for g in light.find("groups")] == ["Streets", "Lighting"]
@@ -84,7 +96,7 @@ def test_service_definition_json_and_xml(client, catalogue):
     assert lamps["datatype"] == "singlevaluelist"
     assert lamps["values"] == [{"key": "one", "name": "One"}, {"key": "several", "name": "Several"}]
 
-    root = ET.fromstring(client.get(f"{BASE}/services/streetlight.xml").content)
+    root = parse_xml(client.get(f"{BASE}/services/streetlight.xml").content)
     assert root.tag == "service_definition"
     assert root.findtext("service_code") == "streetlight"
     attributes = root.find("attributes")
@@ -107,7 +119,7 @@ def test_private_inactive_and_unknown_definitions_are_404(client, catalogue, cod
         if fmt == "json":
             assert response.json() == [{"code": 404, "description": f"service_code {code!r} was not found."}]
         else:
-            root = ET.fromstring(response.content)
+            root = parse_xml(response.content)
             assert root.tag == "errors" and root.find("error").findtext("code") == "404"
 
 
@@ -119,7 +131,7 @@ def test_discovery_lists_the_endpoint(client, db):
     assert endpoint["url"] == "http://testserver/open311/v2"
     assert endpoint["type"] == "production"
     assert endpoint["formats"] == ["text/xml", "application/json"]
-    root = ET.fromstring(client.get(f"{BASE}/discovery.xml").content)
+    root = parse_xml(client.get(f"{BASE}/discovery.xml").content)
     assert root.tag == "discovery"
     formats = root.find("endpoints").find("endpoint").find("formats")
     assert [f.text for f in formats.findall("format")] == ["text/xml", "application/json"]
@@ -136,14 +148,14 @@ def test_unknown_paths_and_formats_are_open311_404_in_json(client, db, path):
 def test_unknown_path_with_xml_suffix_answers_xml(client, db):
     response = client.post(f"{BASE}/whatever.xml")
     assert response.status_code == 404
-    assert ET.fromstring(response.content).tag == "errors"
+    assert parse_xml(response.content).tag == "errors"
 
 
 def test_wrong_method_is_405_in_the_requested_format(client, db):
     response = client.post(f"{BASE}/services.xml")
     assert response.status_code == 405
     assert "GET" in response["Allow"]
-    assert ET.fromstring(response.content).find("error").findtext("code") == "405"
+    assert parse_xml(response.content).find("error").findtext("code") == "405"
     assert client.delete(f"{BASE}/requests.json").json()[0]["code"] == 405
 
 
@@ -154,7 +166,7 @@ def test_jurisdiction_is_checked_when_configured(client, catalogue, settings):
     assert client.get(f"{BASE}/services.json").status_code == 200
     response = client.get(f"{BASE}/services.xml?jurisdiction_id=elsewhere.gov")
     assert response.status_code == 404
-    assert ET.fromstring(response.content).find("error").findtext("description") == "jurisdiction_id not found."
+    assert parse_xml(response.content).find("error").findtext("description") == "jurisdiction_id not found."
 
 
 def test_anonymous_reads_are_rate_limited_per_address(client, catalogue, settings):
@@ -173,7 +185,7 @@ def test_text_is_utf8_and_xml_escaped(client, catalogue):
     catalogue.description = "bad\x01char"
     catalogue.save()
     raw = client.get(f"{BASE}/services.xml").content
-    light = next(s for s in ET.fromstring(raw) if s.findtext("service_code") == "streetlight")
+    light = next(s for s in parse_xml(raw) if s.findtext("service_code") == "streetlight")
     assert light.findtext("service_name") == 'Farola <apagada> & "rota" ñ'
     assert light.findtext("description") == "badchar"
     data = json.loads(client.get(f"{BASE}/services.json").content.decode("utf-8"))

@@ -58,9 +58,16 @@ def case_add_media_link(*, actor: Any, case: Case, url: str, source: str) -> Tim
         raise ValidationError("Give the media URL.", field="media_url")
     with transaction.atomic():
         entry = add_entry(
-            case, kind=EntryKind.MESSAGE_IN, actor=actor, body=url, public=True, data={"event": "media_url", "source": source}
+            case,
+            kind=EntryKind.MESSAGE_IN,
+            actor=actor,
+            body=url,
+            public=True,
+            data={"event": "media_url", "source": source},
         )
-        audit_record(actor=actor, action="service:case:media_link", obj=case, context={"entry_id": entry.pk, "source": source})
+        audit_record(
+            actor=actor, action="service:case:media_link", obj=case, context={"entry_id": entry.pk, "source": source}
+        )
     return entry
 
 
