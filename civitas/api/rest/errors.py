@@ -26,14 +26,16 @@ from civitas.core.errors import (
     PermissionDenied,
     StaleVersion,
 )
+from civitas.integrations.idempotency import IdempotencyInProgress
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "application/problem+json"
 TYPE_BASE = "urn:civitas:problem:"
 
-# Parts of ninja's error locations that are not field names (where it came from; our parameter names).
-LOCATION_WORDS = frozenset({"body", "query", "path", "form", "header", "file", "payload", "filters", "params"})
+# ninja's error locations start with where the value came from, then (for a schema) our parameter's name.
+SOURCES = frozenset({"body", "query", "path", "form", "header", "file", "cookie"})
+SCHEMA_PARAMS = frozenset({"payload", "filters", "params"})
 
 TITLES = {
     400: "Bad request",
@@ -92,7 +94,7 @@ def field_errors_from_schema(errors: list[dict[str, Any]]) -> list[dict[str, Any
     """ninja's validation errors as [{field, message, code}] (the field is the dotted location, without 'body')."""
     result = []
     for error in errors:
-        location = [str(part) for part in error.get("loc", ()) if part not in LOCATION_WORDS]
+        location = _field_path(list(error.get("loc", ())))
         result.append(
             {
                 "field": ".".join(location) or None,
@@ -103,6 +105,14 @@ def field_errors_from_schema(errors: list[dict[str, Any]]) -> list[dict[str, Any
     return result
 
 
+def _field_path(location: list[Any]) -> list[str]:
+    if location and location[0] in SOURCES:
+        location = location[1:]
+    if len(location) > 1 and location[0] in SCHEMA_PARAMS:
+        location = location[1:]
+    return [str(part) for part in location]
+
+
 def domain_problem(request: HttpRequest, exc: DomainError) -> HttpResponse:
     if isinstance(exc, NotFound):
         return problem(request, 404, "Not found.")
@@ -110,6 +120,8 @@ def domain_problem(request: HttpRequest, exc: DomainError) -> HttpResponse:
         return problem(request, 403, exc.message)
     if isinstance(exc, StaleVersion):
         return problem(request, 409, exc.message, slug="stale-version", current_version=exc.current_version)
+    if isinstance(exc, IdempotencyInProgress):
+        return problem(request, 409, exc.message, slug="idempotency-in-progress")
     if isinstance(exc, InvalidTransition):
         return problem(request, 409, exc.message, slug="invalid-transition", errors=[_field_error(exc)])
     return problem(request, 422, exc.message, errors=[_field_error(exc)])

@@ -48,12 +48,12 @@ def presented_secret(request: HttpRequest) -> str | None:
 
 
 def guard(run: Run) -> Run:
-    operation = getattr(run, "__self__", None)
-    limit = body_limit(getattr(operation, "url_name", None))
+    url_name = getattr(getattr(run, "__self__", None), "url_name", None)
 
     @wraps(run)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         length = _declared_length(request)
+        limit = body_limit(url_name)
         if length is None:
             return problem(request, 400, "The Content-Length header is not a number.")
         if length > limit:
