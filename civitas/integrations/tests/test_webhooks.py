@@ -292,3 +292,14 @@ def test_status_reopen_and_assignment_events(make_subscription, make_case, super
     assert assigned["entry"]["kind"] == "assignment" and assigned["case"]["team"] == team.code
     assert caseworker.email not in json.dumps(assigned)
     assert len({d.event_id for d in deliveries.values()}) == 4
+
+
+def test_https_connects_to_the_checked_address_but_verifies_the_host_name():
+    from civitas.integrations.netguard import Target, host_header, open_pool
+
+    target = Target(scheme="https", host="hooks.example.org", address="93.184.215.14", port=8443, path="/")
+    pool = open_pool(target, timeout=3)
+    connection = pool._new_conn()
+    assert pool.host == "93.184.215.14" and pool.port == 8443
+    assert connection.server_hostname == "hooks.example.org" and connection.assert_hostname == "hooks.example.org"
+    assert host_header(target) == "hooks.example.org:8443"
