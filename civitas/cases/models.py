@@ -169,7 +169,15 @@ class TimelineEntry(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name_plural = "timeline entries"
-        indexes = [models.Index(fields=["case", "created_at", "id"], name="timeline_case_idx")]
+        indexes = [
+            models.Index(fields=["case", "created_at", "id"], name="timeline_case_idx"),
+            # The Open311 update feed (servicerequestupdates): public updates and status changes by time.
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(is_public=True, kind__in=["public_update", "status_change"]),
+                name="timeline_public_update_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on case {self.case_id}"
