@@ -41,12 +41,14 @@ def prepare() -> str:
     from django.db import connection
 
     from civitas.accounts.models import Department, Membership, User
-    from civitas.catalog.models import ServiceAttribute, ServiceType
+    from civitas.catalog.models import ServiceAttribute, ServiceGroup, ServiceType
     from civitas.integrations.keys import api_key_issue
 
     department, _ = Department.objects.get_or_create(code="bench-streets", defaults={"name": "Streets"})
+    group, _ = ServiceGroup.objects.get_or_create(code="bench-streets", defaults={"name": "Streets"})
     service_type, _ = ServiceType.objects.get_or_create(
-        code=SERVICE_CODE, defaults={"name": "Pothole", "department": department, "resolution_target_hours": 72}
+        code=SERVICE_CODE,
+        defaults={"name": "Pothole", "group": group, "department": department, "resolution_target_hours": 72},
     )
     ServiceAttribute.objects.get_or_create(
         service_type=service_type, code="depth", defaults={"datatype": "string", "description": "How deep?"}
