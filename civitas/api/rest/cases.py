@@ -4,7 +4,6 @@ and services, which scope to the key's departments and check its permissions."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.http import FileResponse, HttpRequest
@@ -24,6 +23,7 @@ from civitas.api.rest.schemas import (
     CaseOut,
     CasePage,
     CaseUpdateIn,
+    IsoDatetime,
     NoteIn,
     NoteOut,
     TransitionIn,
@@ -45,10 +45,10 @@ class CaseFilters(Schema):
     department: str | None = Field(None, description="A department code.")
     team: Id | None = Field(None, description="A team id.")
     assignee: Id | None = Field(None, description="A staff user id.")
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    updated_after: datetime | None = None
-    updated_before: datetime | None = None
+    created_after: IsoDatetime | None = None
+    created_before: IsoDatetime | None = None
+    updated_after: IsoDatetime | None = None
+    updated_before: IsoDatetime | None = None
     q: str | None = Field(None, description="Full-text search; results come best match first.")
     cursor: str | None = Field(None, description="From the previous page's `cursor` (opaque).")
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
@@ -193,7 +193,7 @@ def create_case(request: HttpRequest, payload: CaseCreateIn) -> Any:
         channel=Channel.API,
         description=payload.description,
         title=payload.title,
-        priority=payload.priority,
+        priority=str(payload.priority) if payload.priority else None,
         lat=payload.lat,
         long=payload.long,
         address=payload.address,
@@ -229,7 +229,7 @@ def transition_case(request: HttpRequest, reference: str, payload: TransitionIn)
     case = services.case_transition(
         actor=request.user,
         case=_case(request, reference),
-        to_status=payload.status,
+        to_status=str(payload.status),
         version=payload.version,
         note=payload.note,
         public_note=payload.public_note,

@@ -3,6 +3,7 @@ and records an access event (who, when, purpose, `via: api`). People are named b
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from django.http import HttpRequest
@@ -17,17 +18,21 @@ from civitas.people.services import person_find_or_create_by_contact
 
 router = Router(tags=["people"])
 VIA = "api"
-PURPOSE_HELP = "Why the data is read (recorded): " + ", ".join(READ_PURPOSES)
+PURPOSE_HELP = "Why the data is read (recorded with the read)."
+# The read purposes as an enum, so the OpenAPI document lists them.
+Purpose = Enum("Purpose", {name: name for name in READ_PURPOSES}, type=str)  # type: ignore[misc]
 
 
 class PersonSearch(Schema):
-    q: str = Field(description="Words starting given or family names, or an exact email address or phone number.")
-    purpose: str = Field(DEFAULT_READ_PURPOSE, description=PURPOSE_HELP)
+    q: str = Field(
+        min_length=1, description="Words starting given or family names, or an exact email address or phone number."
+    )
+    purpose: Purpose = Field(Purpose(DEFAULT_READ_PURPOSE), description=PURPOSE_HELP)
     limit: int = Field(20, ge=1, le=100)
 
 
 class PersonRead(Schema):
-    purpose: str = Field(DEFAULT_READ_PURPOSE, description=PURPOSE_HELP)
+    purpose: Purpose = Field(Purpose(DEFAULT_READ_PURPOSE), description=PURPOSE_HELP)
 
 
 class PersonIn(Schema):
@@ -41,13 +46,8 @@ class PersonIn(Schema):
     preferred_channel: str = Field("email", max_length=8)
 
 
-def _purpose(value: str) -> str:
-    purpose = clean_param(value, "purpose") or DEFAULT_READ_PURPOSE
-    if purpose not in READ_PURPOSES:
-        from civitas.core.errors import ValidationError
-
-        raise ValidationError(f"Unknown purpose; use one of: {', '.join(READ_PURPOSES)}.", field="purpose")
-    return purpose
+def _purpose(value: Any) -> str:
+    return str(value.value)
 
 
 def person_out(person: Person) -> dict[str, Any]:

@@ -6,11 +6,26 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import BeforeValidator, Field
+
+from civitas.cases.states import CaseStatus
+from civitas.core.choices import Priority
 
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Version = Annotated[int, Field(ge=0, le=MAX_ID)]
+
+
+def _iso_text(value: Any) -> Any:
+    """Datetimes are ISO 8601 text (pydantic would also take a number as a Unix time)."""
+    if isinstance(value, str) and "-" in value:
+        return value
+    if isinstance(value, datetime):
+        return value
+    raise ValueError("Give a date and time in ISO 8601, e.g. 2026-01-31T09:00:00Z.")
+
+
+IsoDatetime = Annotated[datetime, BeforeValidator(_iso_text)]
 
 
 class FieldError(Schema):
@@ -69,10 +84,10 @@ class CasePage(Schema):
 
 
 class CaseCreateIn(Schema):
-    service_code: str = Field(max_length=100)
+    service_code: str = Field(min_length=1, max_length=100)
     description: str = ""
     title: str = ""
-    priority: str | None = None
+    priority: Priority | None = None
     lat: float | None = None
     long: float | None = None
     address: str = ""
@@ -84,10 +99,10 @@ class CaseUpdateIn(Schema):
     """Only the fields sent are changed. `version` is the version you read."""
 
     version: Version
-    service_code: str | None = Field(None, max_length=100)
+    service_code: str | None = Field(None, min_length=1, max_length=100)
     title: str | None = None
     description: str | None = None
-    priority: str | None = None
+    priority: Priority | None = None
     lat: float | None = None
     long: float | None = None
     address: str | None = None
@@ -96,7 +111,7 @@ class CaseUpdateIn(Schema):
 
 
 class TransitionIn(Schema):
-    status: str = Field(max_length=32)
+    status: CaseStatus
     version: Version | None = None
     note: str = ""
     public_note: bool = True
@@ -109,7 +124,7 @@ class AssignIn(Schema):
 
 
 class NoteIn(Schema):
-    body: str
+    body: str = Field(min_length=1)
     public: bool = Field(False, description="True: a public update the resident sees; false: an internal note.")
 
 
