@@ -105,6 +105,14 @@ def _saved_view_id(world: World) -> Filled:
     return Filled(world.saved_view.pk, True, MISSING_ID)
 
 
+def _token_id(world: World) -> Filled:
+    """Personal access tokens belong to one user: another user's token is as foreign as a saved view."""
+    from civitas.integrations.keys import api_key_issue
+
+    owner = world.saved_view.owner
+    return Filled(api_key_issue(actor=owner, kind="personal", name="Theirs").key.pk, True, MISSING_ID)
+
+
 def _queue_slug(world: World) -> Filled:
     return Filled("mine", False, "mine")
 
@@ -127,6 +135,7 @@ PARAM_FILLERS: dict[str, Filler] = {
     "queue": _queue_slug,
     "view_id": _saved_view_id,
     "saved_view_id": _saved_view_id,
+    "token_id": _token_id,
 }
 # Under a case (`cases/<reference>/…/<pk>/`) a bare `pk` names something of that case: an attachment.
 CASE_CHILD_FILLERS: dict[str, Filler] = {"pk": _attachment_id}
