@@ -6,13 +6,14 @@ location, a personal token, a read-only key) become problem+json answers through
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from pydantic import StrictFloat
 
 from civitas.api.rest.common import WRITE_ERRORS
+from civitas.api.rest.schemas import IsoDatetime
 from civitas.integrations.sensors import sensor_event_receive
 
 router = Router(tags=["sensors"])
@@ -23,10 +24,12 @@ class SensorEventIn(Schema):
     condition: str = Field(
         ..., min_length=1, max_length=60, description="A mapped condition code, e.g. `bin_full`.", examples=["bin_full"]
     )
-    lat: float | None = Field(None, ge=-90, le=90, description="Latitude (WGS 84); with `long`.")
-    long: float | None = Field(None, ge=-180, le=180, description="Longitude (WGS 84); with `lat`.")
+    lat: StrictFloat | None = Field(None, ge=-90, le=90, description="Latitude (WGS 84); with `long`.")
+    long: StrictFloat | None = Field(None, ge=-180, le=180, description="Longitude (WGS 84); with `lat`.")
     asset_ref: str | None = Field(None, max_length=100, description="The asset the device watches.")
-    observed_at: datetime | None = Field(None, description="When the device observed the condition (ISO 8601).")
+    observed_at: IsoDatetime | None = Field(
+        None, description="When the device observed the condition (ISO 8601; without an offset: UTC)."
+    )
     reading: dict[str, Any] | None = Field(None, description="A small JSON object of raw values (≤ 20 keys).")
 
 
