@@ -11,7 +11,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from civitas.api.rest.common import READ_ERRORS, WRITE_ERRORS, Id, clean_param
-from civitas.api.rest.schemas import PersonOut
+from civitas.api.rest.schemas import Input, PersonOut
 from civitas.people.models import Person
 from civitas.people.selectors import DEFAULT_READ_PURPOSE, READ_PURPOSES, person_get, persons_search
 from civitas.people.services import person_find_or_create_by_contact
@@ -35,7 +35,7 @@ class PersonRead(Schema):
     purpose: Purpose = Field(Purpose(DEFAULT_READ_PURPOSE), description=PURPOSE_HELP)
 
 
-class PersonIn(Schema):
+class PersonIn(Input):
     """Find the person owning this email or phone, or record a new one (names apply to a new person only)."""
 
     email: str | None = Field(None, max_length=254)

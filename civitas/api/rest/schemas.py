@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from civitas.cases.states import CaseStatus
 from civitas.core.choices import Priority
@@ -25,7 +25,39 @@ def _iso_text(value: Any) -> Any:
     raise ValueError("Give a date and time in ISO 8601, e.g. 2026-01-31T09:00:00Z.")
 
 
-IsoDatetime = Annotated[datetime, BeforeValidator(_iso_text)]
+def _in_utc(value: datetime) -> datetime:
+    """In UTC (a naive time is taken as UTC); the database refuses unusual offsets such as -17:09."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("This date and time is out of range.") from None
+
+
+IsoDatetime = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_in_utc)]
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+class Input(Schema):
+    """A request body. Text holding a NUL character is refused here (PostgreSQL cannot store it)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_nul(cls, data: Any) -> Any:
+        values = getattr(data, "_obj", data)  # ninja hands validators a DjangoGetter around the dict
+        if _has_nul(values):
+            raise ValueError("Text must not contain NUL characters.")
+        return data
 
 
 class FieldError(Schema):
@@ -83,7 +115,7 @@ class CasePage(Schema):
     cursor: str | None = Field(description="The opaque cursor in `next`.")
 
 
-class CaseCreateIn(Schema):
+class CaseCreateIn(Input):
     service_code: str = Field(min_length=1, max_length=100)
     description: str = ""
     title: str = ""
@@ -95,7 +127,7 @@ class CaseCreateIn(Schema):
     attributes: dict[str, Any] = Field(default_factory=dict)
 
 
-class CaseUpdateIn(Schema):
+class CaseUpdateIn(Input):
     """Only the fields sent are changed. `version` is the version you read."""
 
     version: Version
@@ -110,20 +142,20 @@ class CaseUpdateIn(Schema):
     attributes: dict[str, Any] | None = None
 
 
-class TransitionIn(Schema):
+class TransitionIn(Input):
     status: CaseStatus
     version: Version | None = None
     note: str = ""
     public_note: bool = True
 
 
-class AssignIn(Schema):
+class AssignIn(Input):
     team_id: Id | None = None
     assignee_id: Id | None = None
     version: Version | None = None
 
 
-class NoteIn(Schema):
+class NoteIn(Input):
     body: str = Field(min_length=1)
     public: bool = Field(False, description="True: a public update the resident sees; false: an internal note.")
 

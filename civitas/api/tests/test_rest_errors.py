@@ -103,3 +103,25 @@ def test_docs_page_uses_bundled_static_files(client):
     html = response.content.decode()
     assert "swagger" in html.lower()
     assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/cases", {"service_code": "streetlight", "attributes": {"pole": "P\u00001"}}),
+        ("POST", "/cases", {"service_code": "streetlight\u0000", "attributes": {"pole": "P1"}}),
+        ("POST", "/cases", {"service_code": "streetlight", "title": "a\u0000", "attributes": {"pole": "P1"}}),
+        ("POST", "/people", {"email": "a\u0000@example.org"}),
+        ("POST", "/people", {"phone": "+16175550100", "given_name": "A\u0000"}),
+        ("GET", "/cases?q=lamp%00&status=new%00", None),
+        ("GET", "/people?q=An%00a", None),
+        ("GET", "/services/street%00light", None),
+        ("GET", "/audit-events?action=x%00", None),
+    ],
+)
+def test_nul_characters_are_refused_not_a_server_error(api, method, path, body):
+    """PostgreSQL refuses NUL in text; the API must answer 4xx, never 500."""
+    response = api.get(path) if method == "GET" else api.post(path, body)
+    assert 400 <= response.status_code < 500, response.content
+    if response.status_code != 200:
+        assert response["Content-Type"] == "application/problem+json"
