@@ -16,6 +16,17 @@ from civitas.api.rest.auth import AUTH
 from civitas.api.rest.guard import guard
 from civitas.api.rest.throttling import KeyRateThrottle
 
+IDEMPOTENCY_HEADER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": (
+        "Makes a retry safe: the first answer is stored for this key and given again (with "
+        "`Idempotent-Replayed: true`) to a retry with the same body; another body gets 422, a retry while the "
+        "first is still running gets 409."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
 ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
@@ -24,8 +35,10 @@ class CivitasAPI(NinjaAPI):
         """ninja's schema, with every 4xx answer documented as `application/problem+json`."""
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         for operations in schema.get("paths", {}).values():
-            for operation in operations.values():
+            for method, operation in operations.items():
                 _problem_media_type(operation.get("responses", {}))
+                if method == "post":
+                    operation.setdefault("parameters", []).append(IDEMPOTENCY_HEADER)
         return schema
 
 

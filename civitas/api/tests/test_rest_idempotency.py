@@ -89,3 +89,11 @@ def test_expired_records_are_deleted_and_the_key_reusable(api, settings):
     IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=settings.API_IDEMPOTENCY_HOURS + 1))
     assert idempotency_records_expire() == 1
     assert not IdempotencyRecord.objects.exists()
+
+
+def test_the_header_is_documented_on_every_post(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    for path, operations in schema["paths"].items():
+        if "post" in operations:
+            names = [param["name"] for param in operations["post"].get("parameters", [])]
+            assert "Idempotency-Key" in names, path
