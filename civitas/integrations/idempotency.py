@@ -21,6 +21,8 @@ from civitas.core.errors import DomainError, ValidationError
 from civitas.integrations.models import ApiKey, IdempotencyRecord
 
 MAX_KEY_LENGTH = 255
+# A claim with no answer after this long belongs to a request whose process died: a retry takes it over.
+ABANDONED_AFTER = timedelta(minutes=5)
 
 
 class IdempotencyInProgress(DomainError):
@@ -68,11 +70,17 @@ def idempotency_claim(*, api_key: ApiKey, key: str, method: str, path: str, body
             existing = IdempotencyRecord.objects.filter(api_key=api_key, key=key).first()
         if existing is None:
             continue  # released between our insert and our read: try again
-        if existing.created_at < _expired_before():
-            IdempotencyRecord.objects.filter(pk=existing.pk).delete()
+        if _stale(existing):
+            IdempotencyRecord.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
             continue
         return _existing_claim(existing, digest)
     raise IdempotencyInProgress("A request with this Idempotency-Key is being processed; retry shortly.")
+
+
+def _stale(record: IdempotencyRecord) -> bool:
+    if record.created_at < _expired_before():
+        return True
+    return record.status_code is None and record.created_at < timezone.now() - ABANDONED_AFTER
 
 
 def _existing_claim(existing: IdempotencyRecord, digest: str) -> Claim:

@@ -97,3 +97,13 @@ def test_the_header_is_documented_on_every_post(client):
         if "post" in operations:
             names = [param["name"] for param in operations["post"].get("parameters", [])]
             assert "Idempotency-Key" in names, path
+
+
+def test_an_abandoned_claim_is_taken_over(api, app_key):
+    """A claim left without an answer (its process died) does not block the key until it expires."""
+    key = api_key_authenticate(app_key)
+    idempotency_claim(api_key=key, key="dead", method="POST", path="/api/v1/cases", body=json.dumps(PAYLOAD).encode())
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(minutes=10))
+    response = api.post("/cases", PAYLOAD, **{"Idempotency-Key": "dead"})
+    assert response.status_code == 201, response.content
+    assert IdempotencyRecord.objects.get().status_code == 201
