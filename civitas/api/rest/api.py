@@ -6,9 +6,12 @@ Every operation: authenticated by an API key (auth.py), rate limited per key (th
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
+from django.urls import URLPattern
 from ninja import NinjaAPI, Router
 
 from civitas.api.rest import audit, cases, catalog, errors, org, people, sensors
@@ -31,6 +34,14 @@ ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
 class CivitasAPI(NinjaAPI):
+    def _get_urls(self) -> list[Any]:
+        """ninja's URL patterns, each answering a wrong method with a 405 problem (ninja's is plain text)."""
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _problem_on_405(pattern.callback)
+        return patterns
+
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
         """ninja's schema, with every 4xx answer documented as `application/problem+json`."""
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
@@ -40,6 +51,18 @@ class CivitasAPI(NinjaAPI):
                 if method == "post":
                     operation.setdefault("parameters", []).append(IDEMPOTENCY_HEADER)
         return schema
+
+
+def _problem_on_405(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405 or response.get("Content-Type") == errors.PROBLEM_TYPE:
+            return response
+        allowed = response.get("Allow", "")
+        return errors.problem(request, 405, f"Use one of: {allowed}.", headers={"Allow": allowed})
+
+    return wrapper
 
 
 def _problem_media_type(responses: dict[str, Any]) -> None:

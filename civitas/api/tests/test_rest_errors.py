@@ -125,3 +125,10 @@ def test_nul_characters_are_refused_not_a_server_error(api, method, path, body):
     assert 400 <= response.status_code < 500, response.content
     if response.status_code != 200:
         assert response["Content-Type"] == "application/problem+json"
+
+
+def test_a_wrong_method_is_a_405_problem(api):
+    response = api.send("DELETE", "/cases")
+    body = assert_problem(response, 405)
+    assert "GET" in response["Allow"] and "POST" in response["Allow"]
+    assert "GET" in body["detail"]
