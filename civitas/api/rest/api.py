@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.urls import URLPattern
 from ninja import NinjaAPI, Router
 
@@ -38,7 +38,9 @@ class CivitasAPI(NinjaAPI):
         """ninja's URL patterns, each answering a wrong method with a 405 problem (ninja's is plain text)."""
         patterns = super()._get_urls()
         for pattern in patterns:
-            if isinstance(pattern, URLPattern):
+            if isinstance(pattern, URLPattern) and pattern.name == "api-root":
+                pattern.callback = _index
+            elif isinstance(pattern, URLPattern):
                 pattern.callback = _problem_on_405(pattern.callback)
         return patterns
 
@@ -51,6 +53,12 @@ class CivitasAPI(NinjaAPI):
                 if method == "post":
                     operation.setdefault("parameters", []).append(IDEMPOTENCY_HEADER)
         return schema
+
+
+def _index(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
+    """/api/v1/ itself: where the description and the docs are (ninja's own root answers an HTML 404)."""
+    root = request.path.rstrip("/")
+    return JsonResponse({"openapi": f"{root}/openapi.json", "docs": f"{root}/docs", "guide": "docs/howto/api.md"})
 
 
 def _problem_on_405(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:

@@ -132,3 +132,9 @@ def test_a_wrong_method_is_a_405_problem(api):
     body = assert_problem(response, 405)
     assert "GET" in response["Allow"] and "POST" in response["Allow"]
     assert "GET" in body["detail"]
+
+
+def test_the_root_points_to_the_description(client):
+    response = client.get("/api/v1/")
+    assert response.status_code == 200
+    assert response.json()["openapi"] == "/api/v1/openapi.json"
