@@ -1,7 +1,8 @@
 """REST API v1 fuzzed by schemathesis (issue 5 §5): every operation, generated inputs (valid and not), a key
 of a user with data. No answer may be a 5xx and every answer must match the OpenAPI document (status code,
 content type, body schema, headers). Path parameters naming a case, person or attachment are swapped for
-real ones half of the time, so the operations' own code runs and not only the 404 path.
+real ones half of the time, so the operations' own code runs and not only the 404 path. A stateful test
+follows the links schemathesis infers (a case listed or created → read, update, transition, assign, notes).
 
 `positive_data_acceptance` is left out: a schema-valid request may still break a domain rule (an unknown
 service code, an assignee outside the case's department) and rightly get a 422 problem.
@@ -17,6 +18,7 @@ from django.core.files.base import ContentFile
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from config.wsgi import application
@@ -79,3 +81,32 @@ def _point_at_real_objects(case, world) -> None:
 def test_api_conforms_to_its_schema(case, world):
     _point_at_real_objects(case, world)
     case.call_and_validate(headers=world["headers"], excluded_checks=[positive_data_acceptance])
+
+
+def test_stateful_sequences_conform(world):
+    """Chains of calls along the links schemathesis infers (create a case → read, update, note … it)."""
+    workflow = schema.as_state_machine()
+
+    class KeyedWorkflow(workflow):  # type: ignore[misc, valid-type]
+        def get_call_kwargs(self, case):
+            return {"headers": world["headers"]}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(
+                response,
+                excluded_checks=[positive_data_acceptance],
+                headers=world["headers"],
+                transport_kwargs=kwargs,
+            )
+
+    run_state_machine_as_test(
+        KeyedWorkflow,
+        settings=settings(
+            max_examples=15,
+            stateful_step_count=6,
+            derandomize=True,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        ),
+    )
