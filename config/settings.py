@@ -277,6 +277,9 @@ OPEN311_ANONYMOUS_RATE = env_str("OPEN311_ANONYMOUS_RATE", "300/m") or "300/m"
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
 # Jurisdictions this deployment answers for (Open311 jurisdiction_id). Empty: any value is accepted.
 OPEN311_JURISDICTIONS = env_list("OPEN311_JURISDICTIONS", [])
+# Open311 discovery: who to contact about the API, and how developers get an api_key.
+OPEN311_CONTACT = env_str("OPEN311_CONTACT", "") or ""
+OPEN311_KEY_SERVICE = env_str("OPEN311_KEY_SERVICE", "") or ""
 # Idempotency-Key answers are kept this many hours.
 API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24, minimum=1)
 # Webhooks: delivery attempts before an event is given up, failures in a row before a subscription is

@@ -64,6 +64,8 @@ def service_definition(code: str) -> Definition | None:
     from civitas.catalog.selectors import attributes_for, service_type_for_intake
 
     code = (code or "").strip()
+    if not code or "\x00" in code or len(code) > 200:
+        return None  # no such code can exist (and PostgreSQL refuses NUL in text)
     version = catalog_version()
     cached = _cache.get(code)
     if cached is not None and cached.version == version:

@@ -342,6 +342,8 @@ def _clean_text(value: Any, field: str, max_length: int) -> str:
     value = value.strip()
     if len(value) > max_length:
         raise ValidationError(f"Use at most {max_length} characters.", field=field)
+    if "\x00" in value:
+        raise ValidationError("Remove the NUL character.", field=field)
     return value
 
 

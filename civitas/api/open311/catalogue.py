@@ -25,8 +25,8 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     root = request.build_absolute_uri(reverse("open311:discovery", kwargs={"fmt": fmt})).rsplit("/", 1)[0]
     data = {
         "changeset": CHANGESET,
-        "contact": getattr(settings, "OPEN311_CONTACT", "") or "Contact the city's 311 service.",
-        "key_service": getattr(settings, "OPEN311_KEY_SERVICE", "")
+        "contact": settings.OPEN311_CONTACT or "Contact the city's 311 service.",
+        "key_service": settings.OPEN311_KEY_SERVICE
         or "Application keys are issued by the city's integrations administrator.",
         "endpoints": [
             {
