@@ -48,6 +48,7 @@ class Objects:
     person: Any
     attachment: Any
     saved_view: Any
+    token: Any
 
 
 def _params(pattern: URLPattern) -> tuple[str, ...]:
@@ -79,6 +80,7 @@ def urls_for(name: str, params: tuple[str, ...], objects: Objects) -> list[str]:
         "reference": [objects.case.reference],
         "person_id": [objects.person.pk],
         "view_id": [objects.saved_view.pk],
+        "token_id": [objects.token.pk],
         "queue": list(QUEUES),
         "pk": [objects.attachment.pk if "reference" in params else objects.person.pk],
     }
@@ -96,6 +98,7 @@ def urls_for(name: str, params: tuple[str, ...], objects: Objects) -> list[str]:
 def objects(supervisor, caseworker, make_case) -> Objects:
     from civitas.cases.models import SavedView
     from civitas.cases.services import case_add_attachment, case_add_note, case_transition
+    from civitas.integrations.keys import api_key_issue
     from civitas.people.services import person_create
 
     person = person_create(
@@ -111,7 +114,8 @@ def objects(supervisor, caseworker, make_case) -> Objects:
     saved_view = SavedView.objects.create(
         owner=supervisor, name="Urgent potholes", queue="open", params="priority=high"
     )
-    return Objects(case=case, person=person, attachment=attachment, saved_view=saved_view)
+    token = api_key_issue(actor=supervisor, kind="personal", name="Reporting script").key
+    return Objects(case=case, person=person, attachment=attachment, saved_view=saved_view, token=token)
 
 
 def test_every_console_page_has_no_axe_violations(new_page, supervisor, objects, axe_source):
