@@ -57,5 +57,11 @@ def make_staff(db):
 
 
 @pytest.fixture
+def department_admin(make_staff, department):
+    """A department administrator of `department` who may use the admin site (keys, webhooks, sensors)."""
+    return make_staff("department_admin", department, email="deptadmin@city.example", is_staff=True)
+
+
+@pytest.fixture
 def admin_user(make_staff):
     return make_staff("system_admin", email="admin@city.example", is_staff=True)

@@ -16,11 +16,6 @@ from civitas.cases.tests.conftest import (  # noqa: F401  (fixtures shared with 
 
 
 @pytest.fixture
-def department_admin(make_staff, department):
-    return make_staff("department_admin", department)
-
-
-@pytest.fixture
 def issue_key(department_admin):
     """issue_key(kind="application", owner=None, can_write=True, departments=()) → the secret (str).
 

@@ -18,6 +18,7 @@ from civitas.audit.services import audit_record
 from civitas.cases.models import Case, EntryKind, TimelineEntry
 from civitas.cases.services._common import add_entry, lock_case, require_case, save_case
 from civitas.cases.services.create import clean_text
+from civitas.cases.services.lifecycle import reopen_locked
 from civitas.cases.states import CaseStatus
 from civitas.core import events
 from civitas.core.errors import ValidationError
@@ -121,22 +122,4 @@ def case_add_external_update(
 
 
 def _reopen(actor: Any, case: Case, source: str) -> None:
-    from_status = case.status
-    case.status, case.resolved_at, case.closed_at = CaseStatus.OPEN, None, None
-    save_case(case, ["status", "resolved_at", "closed_at"])
-    add_entry(
-        case,
-        kind=EntryKind.STATUS_CHANGE,
-        actor=actor,
-        body=REOPEN_NOTE,
-        public=True,
-        data={"from": from_status, "to": CaseStatus.OPEN, "reopened": True, "source": source},
-    )
-    audit_record(
-        actor=actor,
-        action="service:case:reopen",
-        obj=case,
-        changes={"status": {"before": from_status, "after": CaseStatus.OPEN}},
-        context={"source": source},
-    )
-    events.publish("case.reopened", case_id=case.pk)
+    reopen_locked(actor, case, note=REOPEN_NOTE, source=source)

@@ -220,25 +220,27 @@ def case_reopen(*, actor: Any, case: Case, reason: str, version: int | None = No
             raise InvalidTransition(
                 f"{case.reference} is {case.get_status_display()} and cannot be reopened.", field="status"
             )
-        from_status = case.status
-        case.status, case.resolved_at, case.closed_at = CaseStatus.OPEN, None, None
-        save_case(case, ["status", "resolved_at", "closed_at"])
-        add_entry(
-            case,
-            kind=EntryKind.STATUS_CHANGE,
-            actor=actor,
-            body=reason,
-            public=True,
-            data={"from": from_status, "to": CaseStatus.OPEN, "reopened": True},
-        )
-        audit_record(
-            actor=actor,
-            action="service:case:reopen",
-            obj=case,
-            changes={"status": {"before": from_status, "after": CaseStatus.OPEN}},
-        )
-        events.publish("case.reopened", case_id=case.pk)
+        reopen_locked(actor, case, note=reason)
     return case
+
+
+def reopen_locked(actor: Any, case: Case, *, note: str, source: str = "") -> None:
+    """Reopen a case already locked by the caller's transaction: status, public entry, audit, event."""
+    from_status = case.status
+    case.status, case.resolved_at, case.closed_at = CaseStatus.OPEN, None, None
+    save_case(case, ["status", "resolved_at", "closed_at"])
+    data: dict[str, Any] = {"from": from_status, "to": CaseStatus.OPEN, "reopened": True}
+    if source:
+        data["source"] = source
+    add_entry(case, kind=EntryKind.STATUS_CHANGE, actor=actor, body=note, public=True, data=data)
+    audit_record(
+        actor=actor,
+        action="service:case:reopen",
+        obj=case,
+        changes={"status": {"before": from_status, "after": CaseStatus.OPEN}},
+        context={"source": source} if source else None,
+    )
+    events.publish("case.reopened", case_id=case.pk)
 
 
 def case_add_note(*, actor: Any, case: Case, body: str, public: bool) -> TimelineEntry:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from civitas.integrations.tests.webhook_fixtures import (  # noqa: F401  (fixtures)
     caseworker,
-    department_admin,
     make_case,
     make_subscription,
     other_service_type,

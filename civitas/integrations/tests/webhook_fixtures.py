@@ -24,11 +24,6 @@ DELIVERY_TASK = "civitas.integrations.tasks.deliver_webhook"
 
 
 @pytest.fixture
-def department_admin(make_staff, department):
-    return make_staff("department_admin", department, email="webhooks@city.example", is_staff=True)
-
-
-@pytest.fixture
 def make_subscription(department_admin, department, settings):
     """make_subscription(url=..., events=[...], actor=department_admin, departments=[department]) → subscription."""
     from civitas.integrations.webhooks.subscriptions import EVENTS, webhook_subscription_create
