@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -110,16 +110,29 @@ def check_window(
     return start, end
 
 
-def _status_notes() -> Subquery:
-    notes = TimelineEntry.objects.filter(case=OuterRef("pk"), kind=EntryKind.STATUS_CHANGE, is_public=True)
-    return Subquery(notes.exclude(body="").order_by("-created_at", "-id").values("body")[:1])
+def _notes_and_media(case_ids: list[int]) -> dict[int, dict[str, str]]:
+    """Per case: the latest public status note and the first media link, from one query over the page's cases.
 
-
-def _media_url() -> Subquery:
-    links = TimelineEntry.objects.filter(
-        case=OuterRef("pk"), kind=EntryKind.MESSAGE_IN, is_public=True, data__event="media_url"
+    Separate from the rows' query on purpose: as correlated subqueries PostgreSQL evaluated them for every
+    candidate row before sorting (e.g. every open case of the window), not just the 1,000 returned.
+    """
+    found: dict[int, dict[str, str]] = {}
+    if not case_ids:
+        return found
+    entries = (
+        TimelineEntry.objects.filter(case_id__in=case_ids, is_public=True)
+        .filter(Q(kind=EntryKind.STATUS_CHANGE) | Q(kind=EntryKind.MESSAGE_IN, data__event="media_url"))
+        .order_by("case_id", "created_at", "id")
+        .values_list("case_id", "kind", "body")
     )
-    return Subquery(links.order_by("created_at", "id").values("body")[:1])
+    for case_id, kind, body in entries:
+        row = found.setdefault(case_id, {})
+        if kind == EntryKind.STATUS_CHANGE:
+            if body:
+                row["status_notes"] = body  # the latest wins (ascending order)
+        else:
+            row.setdefault("media_url", body)  # the first link wins
+    return found
 
 
 _COLUMNS = (
@@ -162,7 +175,7 @@ def _filtered(query: RequestQuery) -> QuerySet[Case]:
 
 
 def open311_requests(query: RequestQuery) -> list[dict[str, Any]]:
-    """GET requests: one query for the rows (+ one for the public notes with `extensions`)."""
+    """GET requests: one query for the rows, one for their status notes and media links (+ one for `extensions`)."""
     if len(query.references) > MAX_IDS:
         raise ValidationError(f"Ask for at most {MAX_IDS} service_request_id values.", field="service_request_id")
     size = min(max(1, query.page_size), MAX_RECORDS)
@@ -170,14 +183,13 @@ def open311_requests(query: RequestQuery) -> list[dict[str, Any]]:
     language = resolve_language(query.language)
     values = (
         _filtered(query)
-        .annotate(
-            service_name=translated("service_type__name", language),
-            status_notes=_status_notes(),
-            media_url=_media_url(),
-        )
-        .values(*_COLUMNS, "service_name", "status_notes", "media_url")[offset : offset + size]
+        .annotate(service_name=translated("service_type__name", language))
+        .values(*_COLUMNS, "service_name")[offset : offset + size]
     )
     rows = list(values)
+    extra = _notes_and_media([row["id"] for row in rows])
+    for row in rows:
+        row.update({"status_notes": "", "media_url": "", **extra.get(row["id"], {})})
     notes = _notes_for([row["id"] for row in rows]) if query.extensions else {}
     return [_request(row, notes.get(row["id"]) if query.extensions else None) for row in rows]
 
