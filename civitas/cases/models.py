@@ -122,6 +122,12 @@ class Case(models.Model):
                 name="case_open_type_point_idx",
             ),
             models.Index(fields=["created_at", "id"], name="case_created_idx"),
+            # Open311 GET requests?status=open (newest first): open cases by creation time.
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
+                name="case_open_created_idx",
+            ),
             models.Index(fields=["updated_at", "id"], name="case_updated_idx"),
         ]
 

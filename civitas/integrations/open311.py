@@ -24,7 +24,7 @@ from civitas.cases.public import public_street, round_point, snap_to_grid
 from civitas.cases.services import case_add_external_update, case_add_media_link, case_create
 from civitas.cases.states import CaseStatus, open311_status
 from civitas.catalog.definitions import Definition, service_definition
-from civitas.catalog.models import ServiceKind
+from civitas.catalog.models import ServiceKind, ServiceType
 from civitas.catalog.selectors import resolve_language, translated
 from civitas.core.choices import Channel
 from civitas.core.errors import NotFound, ValidationError
@@ -154,7 +154,10 @@ _COLUMNS = (
 
 
 def _filtered(query: RequestQuery) -> QuerySet[Case]:
-    qs = Case.objects.filter(service_type__is_private=False)
+    # A semi-join on the public types, not a join: with it PostgreSQL walks the (partial) creation-time index
+    # newest first and stops at the page's end, where the join led it to a bitmap scan of the whole window.
+    public_types = ServiceType.objects.filter(is_private=False).values("id")
+    qs = Case.objects.filter(service_type_id__in=public_types)
     if query.references:
         return qs.filter(reference__in=query.references).order_by("-created_at", "-id")
     qs = qs.filter(merged_into__isnull=True)
@@ -175,18 +178,21 @@ def _filtered(query: RequestQuery) -> QuerySet[Case]:
 
 
 def open311_requests(query: RequestQuery) -> list[dict[str, Any]]:
-    """GET requests: one query for the rows, one for their status notes and media links (+ one for `extensions`)."""
+    """GET requests: the page's ids, their rows, their status notes and media links (+ the notes for `extensions`)."""
     if len(query.references) > MAX_IDS:
         raise ValidationError(f"Ask for at most {MAX_IDS} service_request_id values.", field="service_request_id")
     size = min(max(1, query.page_size), MAX_RECORDS)
     offset = (max(1, query.page) - 1) * size
     language = resolve_language(query.language)
+    # The page's ids first (one table, index order), then their columns with names joined.
+    ids = list(_filtered(query).values_list("id", flat=True)[offset : offset + size])
+    position = {pk: n for n, pk in enumerate(ids)}
     values = (
-        _filtered(query)
+        Case.objects.filter(id__in=ids)
         .annotate(service_name=translated("service_type__name", language))
-        .values(*_COLUMNS, "service_name")[offset : offset + size]
+        .values(*_COLUMNS, "service_name")
     )
-    rows = list(values)
+    rows = sorted(values, key=lambda row: position[row["id"]])
     extra = _notes_and_media([row["id"] for row in rows])
     for row in rows:
         row.update({"status_notes": "", "media_url": "", **extra.get(row["id"], {})})

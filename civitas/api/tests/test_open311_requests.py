@@ -350,5 +350,5 @@ def test_offsets_in_query_strings_are_understood(client, reported):
 
 
 def test_get_list_uses_a_fixed_number_of_queries(client, reported, django_assert_max_num_queries):
-    with django_assert_max_num_queries(3):  # the rows, then their status notes and media links
+    with django_assert_max_num_queries(4):  # the page's ids, their rows, their status notes and media links
         client.get(f"{BASE}/requests.json")
