@@ -11,13 +11,16 @@ Payloads carry ids only (never personal data), and handlers must be idempotent.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 from django.utils.module_loading import import_string
 
 Payload = dict[str, int | str | None]
 
+logger = logging.getLogger(__name__)
 _handlers: dict[str, list[str]] = defaultdict(list)
 
 
@@ -41,9 +44,47 @@ def publish(event: str, **payload: int | str | None) -> int:
     from civitas.core.tasks import run_event_handler
 
     paths = handlers_for(event)
+    calls: list[dict[str, Any]] = [
+        {"handler_path": path, "event": event, "payload": payload, "attempt": 1} for path in paths
+    ]
+    if len(calls) > 1 and _enqueue_many(run_event_handler, calls):
+        return len(calls)
     for path in paths:
         run_event_handler.enqueue(handler_path=path, event=event, payload=payload, attempt=1)
     return len(paths)
+
+
+def _enqueue_many(task: Any, calls: list[dict[str, Any]]) -> bool:
+    """One INSERT for the task rows of one event on the database queue (its own enqueue writes one row each).
+
+    The rows are what `DatabaseBackend.enqueue` writes (same columns, run_after "as soon as possible"), so the
+    worker cannot tell them apart (ids from the backend's own id function). Another backend: False, the caller
+    enqueues one by one.
+    """
+    from django_tasks.utils import normalize_json
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    backend = task.get_backend()
+    if type(backend) is not DatabaseBackend:
+        return False
+    backend.validate_task(task)
+    run_after = task.run_after or get_date_max()
+    rows: list[Any] = [
+        DBTaskResult(
+            id=backend._get_id(),
+            args_kwargs=normalize_json({"args": [], "kwargs": kwargs}),
+            priority=task.priority,
+            task_path=task.module_path,
+            queue_name=task.queue_name,
+            run_after=run_after,
+            backend_name=backend.alias,
+        )
+        for kwargs in calls
+    ]
+    DBTaskResult.objects.bulk_create(rows)
+    logger.debug("%s task rows enqueued in one insert for %s", len(rows), task.module_path)
+    return True
 
 
 def _check_payload(payload: Payload) -> None:

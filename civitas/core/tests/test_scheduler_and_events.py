@@ -88,6 +88,40 @@ def test_publish_writes_task_rows_inside_the_transaction():
     assert row.args_kwargs["kwargs"]["payload"] == {"thing_id": 2}
 
 
+def second_recording_handler(**payload):
+    CALLS.append({"second": True, **payload})
+
+
+@pytest.mark.django_db
+def test_several_handlers_are_enqueued_in_one_insert_and_run_like_single_rows(django_assert_num_queries):
+    events.register("test.twice", "civitas.core.tests.test_scheduler_and_events.recording_handler")
+    events.register("test.twice", "civitas.core.tests.test_scheduler_and_events.second_recording_handler")
+    assert not DBTaskResult.objects.exists()  # (opens the connection: its set-up is not counted below)
+    with transaction.atomic(), django_assert_num_queries(1):
+        assert events.publish("test.twice", thing_id=7) == 2
+    run_event_handler.enqueue(
+        handler_path="civitas.core.tests.test_scheduler_and_events.recording_handler",
+        event="test.single",
+        payload={"thing_id": 8},
+        attempt=1,
+    )
+    rows = list(DBTaskResult.objects.order_by("enqueued_at"))
+    single = rows[-1]
+    for row in rows:  # the batched rows look exactly like the backend's own
+        assert (row.status, row.priority, row.queue_name, row.backend_name, row.task_path) == (
+            single.status,
+            single.priority,
+            single.queue_name,
+            single.backend_name,
+            single.task_path,
+        )
+        assert row.run_after == single.run_after and row.enqueued_at is not None
+    CALLS.clear()
+    for row in DBTaskResult.objects.ready():
+        row.task.call(**row.args_kwargs["kwargs"])
+    assert {"thing_id": 7} in CALLS and {"second": True, "thing_id": 7} in CALLS and {"thing_id": 8} in CALLS
+
+
 def test_payload_must_be_ids():
     with pytest.raises(ValueError, match="personal data"):
         events.publish("test.happened", email="someone@example.com")
