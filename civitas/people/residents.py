@@ -130,7 +130,7 @@ def sign_in_link_request(*, email: str, language: str, next_path: str = "") -> S
             return None
         link = SignInLink.objects.create(
             email=email,
-            # A placeholder nobody knows: the usable token is made when the email is sent.
+            # An unguessable stand-in hash: the usable token is minted (and its hash stored) when the email is sent.
             token_hash=_hash(secrets.token_urlsafe(32)),
             person=person,
             created_at=now,

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.core import is_ratelimited
 
+from civitas.api.keyrate import count_request
 from civitas.api.open311.render import CONTENT_TYPES, error
 from civitas.core.context import set_via
 from civitas.core.errors import NotFound, PermissionDenied, ValidationError
@@ -77,8 +78,7 @@ def application_key(request: HttpRequest) -> ApiKey:
     if not key.can_write:
         raise PermissionDenied("This api_key is read-only.", field="api_key")
     set_via(f"api_key:{key.pk}")
-    rate = f"{key.rate_limit_per_minute or settings.API_RATE_LIMIT}/m"
-    if is_ratelimited(request, group="open311-key", key=lambda _g, _r: str(key.pk), rate=rate, increment=True):
+    if not count_request(key).allowed:  # one counter per key across Open311 and the REST API
         raise RateLimited()
     return key
 

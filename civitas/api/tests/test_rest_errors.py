@@ -78,6 +78,18 @@ def test_rate_limit_per_key_gives_429_with_retry_after(app_key):
     assert api.get("/departments").status_code == 200
 
 
+def test_open311_and_the_rest_api_share_one_budget_per_key(app_key, client):
+    key = api_key_authenticate(app_key)
+    ApiKey.objects.filter(pk=key.pk).update(rate_limit_per_minute=2)
+    posted = client.post("/open311/v2/requests.json", {"api_key": app_key, "service_code": "nope"})
+    assert posted.status_code == 400  # counted, then refused for its content
+    api = Api(app_key)
+    assert api.get("/departments").status_code == 200
+    assert_problem(api.get("/departments"), 429)
+    limited = client.post("/open311/v2/requests.json", {"api_key": app_key, "service_code": "nope"})
+    assert limited.status_code == 429 and limited.json()[0]["code"] == 429
+
+
 def test_rate_limit_falls_back_to_the_setting(app_key, settings):
     settings.API_RATE_LIMIT = 1
     api = Api(app_key)
