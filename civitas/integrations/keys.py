@@ -20,7 +20,7 @@ from django.utils import timezone
 from civitas.accounts.models import Department
 from civitas.accounts.permissions import ALL, departments_for, require, restrict
 from civitas.audit.services import audit_record
-from civitas.core.errors import NotFound, ValidationError
+from civitas.core.errors import NotFound, PermissionDenied, ValidationError
 from civitas.integrations.models import ApiKey, KeyKind
 
 KEY_PREFIX = "cvt_"
@@ -156,6 +156,16 @@ def _touch(key: ApiKey) -> None:
     if key.last_used_at is None or now - key.last_used_at >= TOUCH_EVERY:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
+
+
+def key_require_application_writer(key: ApiKey, *, what: str) -> None:
+    """Refuse a key that is not a write-capable application key (Open311 posts and sensor readings need one)."""
+    if key.kind != KeyKind.APPLICATION:
+        raise PermissionDenied(f"{what} need an application key, not a personal access token.", field="api_key")
+    if not key.can_write:
+        raise PermissionDenied(
+            f"This application key is read-only; {what.lower()} need a key that may write.", field="api_key"
+        )
 
 
 def key_acting_user(key: ApiKey) -> Any:

@@ -25,7 +25,8 @@ from civitas.cases.services.create import clean_location
 from civitas.cases.services.sensor import case_add_sensor_reading
 from civitas.core.choices import Channel
 from civitas.core.errors import PermissionDenied, ValidationError
-from civitas.integrations.models import ApiKey, KeyKind, SensorEvent, SensorMapping
+from civitas.integrations.keys import key_require_application_writer
+from civitas.integrations.models import ApiKey, SensorEvent, SensorMapping
 
 MAX_DEVICE_ID = 100
 MAX_ASSET_REF = 100
@@ -94,10 +95,7 @@ def sensor_event_receive(
 
 
 def _check_key(api_key: ApiKey) -> None:
-    if api_key.kind != KeyKind.APPLICATION:
-        raise PermissionDenied("Sensor events need an application key, not a personal access token.")
-    if not api_key.can_write:
-        raise PermissionDenied("This application key is read-only; sensor events need a key that may write.")
+    key_require_application_writer(api_key, what="Sensor events")
 
 
 def _check_scope(api_key: ApiKey, mapping: SensorMapping) -> None:

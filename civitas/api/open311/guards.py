@@ -18,8 +18,8 @@ from civitas.api.keyrate import count_request
 from civitas.api.open311.render import CONTENT_TYPES, error
 from civitas.core.context import set_via
 from civitas.core.errors import NotFound, PermissionDenied, ValidationError
-from civitas.integrations.keys import api_key_authenticate
-from civitas.integrations.models import ApiKey, KeyKind
+from civitas.integrations.keys import api_key_authenticate, key_require_application_writer
+from civitas.integrations.models import ApiKey
 
 View = Callable[..., HttpResponse]
 
@@ -73,10 +73,9 @@ def _anonymous_limited(request: HttpRequest) -> bool:
 def application_key(request: HttpRequest) -> ApiKey:
     """The application key in the form's `api_key`, allowed to write and within its rate; else a 403/429."""
     key = api_key_authenticate(request.POST.get("api_key") or request.GET.get("api_key"))
-    if key is None or key.kind != KeyKind.APPLICATION:
+    if key is None:
         raise PermissionDenied("Invalid api_key: send a valid, unrevoked application key.", field="api_key")
-    if not key.can_write:
-        raise PermissionDenied("This api_key is read-only.", field="api_key")
+    key_require_application_writer(key, what="Open311 requests")
     set_via(f"api_key:{key.pk}")
     if not count_request(key).allowed:  # one counter per key across Open311 and the REST API
         raise RateLimited()
