@@ -175,7 +175,8 @@ def snap_to_grid(lat: float, long: float, *, metres: int | None = None) -> tuple
     return round(min(max(centre_lat, -90.0), 90.0), 5), round(min(max(centre_long, -180.0), 180.0), 5)
 
 
-def _public_point(lat: float | None, long: float | None, sensitive: bool) -> tuple[float | None, float | None]:
+def public_point(lat: float | None, long: float | None, sensitive: bool) -> tuple[float | None, float | None]:
+    """A point as the public may see it: rounded, or only a grid cell for location-sensitive services."""
     if lat is None or long is None:
         return None, None
     return snap_to_grid(lat, long) if sensitive else round_point(lat, long)
@@ -245,7 +246,7 @@ def _rows(qs: QuerySet[Case], language: str) -> list[PublicRequest]:
 
 def _row(value: dict[str, Any]) -> PublicRequest:
     sensitive = bool(value["service_type__is_location_sensitive"])
-    lat, long = _public_point(value["lat"], value["long"], sensitive)
+    lat, long = public_point(value["lat"], value["long"], sensitive)
     return PublicRequest(
         pk=value["id"],
         reference=value["reference"],

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from civitas.cases.models import Case, EntryKind, TimelineEntry
-from civitas.cases.public import public_street, round_point, snap_to_grid
+from civitas.cases.public import public_point, public_street
 from civitas.cases.services import case_add_external_update, case_add_media_link, case_create
 from civitas.cases.states import CaseStatus, open311_status
 from civitas.catalog.definitions import Definition, service_definition
@@ -207,13 +207,6 @@ def open311_request(reference: str, *, extensions: bool = False, language: str |
     return rows[0]
 
 
-def _point(row: dict[str, Any], sensitive: bool) -> tuple[float | None, float | None]:
-    lat, long = row["lat"], row["long"]
-    if lat is None or long is None:
-        return None, None
-    return snap_to_grid(lat, long) if sensitive else round_point(lat, long)
-
-
 def _address(address: str, sensitive: bool) -> tuple[str, str]:
     """(address, address_id) as the public may see them: the street only; nothing when location-sensitive."""
     if sensitive:
@@ -225,7 +218,7 @@ def _address(address: str, sensitive: bool) -> tuple[str, str]:
 
 def _request(row: dict[str, Any], notes: list[dict[str, Any]] | None) -> dict[str, Any]:
     sensitive = bool(row["service_type__is_location_sensitive"])
-    lat, long = _point(row, sensitive)
+    lat, long = public_point(row["lat"], row["long"], sensitive)
     address, address_id = _address(row["address"] or "", sensitive)
     result: dict[str, Any] = {
         "service_request_id": row["reference"],

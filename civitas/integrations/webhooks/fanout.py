@@ -17,7 +17,7 @@ from django.db import transaction
 
 from civitas.accounts.permissions import ALL, departments_for
 from civitas.cases.models import Case, EntryKind, TimelineEntry
-from civitas.cases.public import public_street, round_point, snap_to_grid
+from civitas.cases.public import public_point, public_street
 from civitas.integrations.models import WebhookDelivery, WebhookSubscription
 
 # Fixed namespace: the same event gets the same id on every run and every server.
@@ -35,9 +35,7 @@ def _stamp(value: datetime | None) -> str | None:
 def _location(case: Case) -> dict[str, Any]:
     """Street and point as the public may see them (coarse for location-sensitive or private service types)."""
     coarse = case.service_type.is_location_sensitive or case.service_type.is_private
-    lat, long = case.lat, case.long
-    if lat is not None and long is not None:
-        lat, long = snap_to_grid(lat, long) if coarse else round_point(lat, long)
+    lat, long = public_point(case.lat, case.long, coarse)
     return {
         "area": case.area,
         "street": "" if coarse else public_street(case.address),
